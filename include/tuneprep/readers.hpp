@@ -1,0 +1,54 @@
+// readers: frame a byte stream into Records: JSONL, streamed JSON arrays, CSV (RFC 4180).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tuneprep/io.hpp"
+#include "tuneprep/record.hpp"
+
+namespace tuneprep {
+
+struct ReaderOptions {
+  // CSV column mapping by header name (case-insensitive); empty = detect from common headers:
+  // prompt/question/instruction/input -> user, response/answer/output/completion -> assistant,
+  // system -> system.
+  std::string prompt_column;
+  std::string response_column;
+  std::string system_column;
+  // A record larger than this is not held in memory: it becomes a record with a
+  // `record-too-large` framing error whose text is its first `kTooLargeKeptBytes` bytes.
+  size_t max_record_bytes = 64u << 20;
+  // Target size of one batch (records are never split across batches).
+  size_t batch_bytes = 4u << 20;
+};
+
+inline constexpr size_t kTooLargeKeptBytes = 1024;
+
+// Reads one input file. Batches come out in order. Memory is bounded by batch_bytes plus
+// max_record_bytes, whatever the file's size.
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // Fills `batch.records` (cleared first) with the next records. Returns false at end of input
+  // (batch empty) or on an I/O error (then `error` is set; records already framed are returned
+  // first). Data problems are never errors here: they become records with a framing_error.
+  virtual bool next_batch(RecordBatch& batch, std::optional<IoError>& error) = 0;
+  // Raw bytes consumed and sha256 of the underlying input (complete at end of input).
+  virtual uint64_t raw_bytes_consumed() const = 0;
+  virtual std::string raw_sha256() const = 0;
+};
+
+struct ReaderResult {
+  std::unique_ptr<RecordReader> reader;
+  std::optional<IoError> error;  // e.g. missing file, CSV header without a usable column
+};
+
+// Opens `file` (index `file_index` in the run's input list) and returns the reader for its format.
+// A .json file whose first non-blank byte is '[' is read as a streamed array, otherwise as JSONL.
+ReaderResult open_reader(const InputFile& file, uint32_t file_index, const ReaderOptions& options);
+
+}  // namespace tuneprep

@@ -1,0 +1,65 @@
+// schema: format detection, normalization of every input shape to Example, and writers per format.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tuneprep/conversation.hpp"
+#include "tuneprep/record.hpp"
+#include "tuneprep/rules.hpp"
+
+namespace tuneprep {
+
+// --format: which shape to expect. kAuto detects per record from its keys.
+enum class InputShape : uint8_t {
+  kAuto, kOpenAiChat, kPromptCompletion, kAlpaca, kShareGpt, kDpo, kCsv
+};
+std::optional<InputShape> input_shape_from_name(std::string_view name);  // "auto", "openai-chat", ...
+
+// --to: the format written to train/validation.
+enum class OutputFormat : uint8_t { kOpenAiChat, kPromptCompletion, kDpo };
+std::optional<OutputFormat> output_format_from_name(std::string_view name);
+std::string_view output_format_name(OutputFormat format);
+
+struct NormalizeOptions {
+  InputShape shape = InputShape::kAuto;
+  std::string system_prompt;  // --system: added as the first message where none exists
+};
+
+// Result of normalizing one record: an example, and the diagnostics found on the way.
+// Any diagnostic of severity error means the record is rejected (example may then be empty).
+struct NormalizeResult {
+  std::optional<Example> example;
+  std::vector<Diagnostic> diagnostics;
+  bool has_error() const;
+};
+
+// Parses and normalizes records. Holds a reusable JSON parser: use one per thread.
+class Normalizer {
+ public:
+  explicit Normalizer(NormalizeOptions options);
+  ~Normalizer();
+  Normalizer(Normalizer&&) noexcept;
+  Normalizer& operator=(Normalizer&&) noexcept;
+
+  // Never throws on bad data. Framing errors of the record become diagnostics. After shape
+  // mapping, the structural checks run (missing/empty content, unknown role, no assistant turn).
+  NormalizeResult normalize(const Record& record);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Appends one line (JSON + '\n') for `example` in `format` to `out`. Returns a kNotConvertible
+// diagnostic when the example has no representation in that format (e.g. a chat without a
+// rejected answer written as dpo), leaving `out` unchanged.
+std::optional<Diagnostic> write_example(const Example& example, OutputFormat format, std::string& out);
+
+// Appends `text` as a JSON string literal (with quotes, escaped) to `out`.
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace tuneprep

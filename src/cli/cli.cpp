@@ -1,0 +1,64 @@
+// cli: parses the command line with CLI11 and dispatches to the subcommand table.
+#include "cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+namespace tuneprep::cli {
+namespace {
+
+// The subcommands, in the order `tuneprep --help` lists them.
+constexpr CommandSpec kCommands[] = {
+    {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates + manifest",
+     setup_prepare},
+    {"rules", "List every rule: id, default severity, what it checks", setup_rules},
+};
+
+}  // namespace
+
+bool GlobalOptions::use_color(int fd) const {
+  if (color == "always") return true;
+  if (color == "never") return false;
+  if (std::getenv("NO_COLOR") != nullptr) return false;
+  return isatty(fd) != 0;
+}
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"tuneprep: turn raw conversation data into clean, upload-ready fine-tuning datasets"};
+  app.set_version_flag("--version", std::string("tuneprep ") + TUNEPREP_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions global;
+  app.add_option("-j,--jobs", global.jobs, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
+  app.add_option("--color", global.color, "Colour output: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("--config", global.config_path, "TOML configuration file (default: ./tuneprep.toml)");
+
+  std::vector<std::pair<CLI::App*, CommandRunner>> runners;
+  for (const CommandSpec& spec : kCommands) {
+    CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.help));
+    runners.emplace_back(sub, spec.setup(*sub, global));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitClean : kExitUsage;
+  }
+  for (auto& [sub, runner] : runners) {
+    if (sub->parsed()) return runner();
+  }
+  return kExitUsage;
+}
+
+}  // namespace tuneprep::cli
