@@ -1,0 +1,13 @@
+# The same inputs give byte-identical outputs run after run and whatever -j.
+source "$(dirname "$0")/common.sh"
+python3 "$TUNEPREP_SOURCE_DIR/bench/gen_chat.py" --records 30000 --seed 3 --dirty > big.jsonl
+run_tp 0 -j 1 prepare big.jsonl "$TUNEPREP_SOURCE_DIR/samples" -o a -q
+run_tp 0 -j 2 prepare big.jsonl "$TUNEPREP_SOURCE_DIR/samples" -o b -q
+run_tp 0 prepare big.jsonl "$TUNEPREP_SOURCE_DIR/samples" -o c -q
+for f in train.jsonl validation.jsonl rejected.jsonl duplicates.jsonl manifest.json; do
+  assert_same_file "a/$f" "b/$f"
+  assert_same_file "a/$f" "c/$f"
+done
+check_accounting a
+[ "$(json_get a/manifest.json 'd["counts"]["duplicates"] > 0 and d["counts"]["rejected"] > 0')" = True ] \
+  || fail "generated data should have duplicates and rejections"
