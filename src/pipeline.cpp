@@ -10,9 +10,6 @@
 
 #include <fmt/core.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/info.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/split.hpp"
@@ -47,12 +44,6 @@ struct ProcessedRecord {
   SourceFormat format = SourceFormat::kOpenAiChat;
   std::string line;                // the output line (accepted) or the rejected.jsonl line
   std::vector<RuleId> reject_rules;  // distinct rules that rejected it
-};
-
-struct WorkBatch {
-  RecordBatch batch;
-  std::vector<ProcessedRecord> processed;
-  uint64_t bytes_read_total = 0;
 };
 
 void append_source(std::string& out, const std::string& path, const SourceLocation& source) {
@@ -172,7 +163,7 @@ class OutputSet {
 
 }  // namespace
 
-PrepareResult run_prepare(const PrepareOptions& options, const ProgressCallback& progress) {
+PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCallback& progress) {
   PrepareResult result;
   PrepareSummary& summary = result.summary;
   const auto started = Clock::now();
@@ -214,147 +205,65 @@ PrepareResult run_prepare(const PrepareOptions& options, const ProgressCallback&
     return result;
   }
 
-  uint64_t bytes_total = 0;
-  for (const InputFile& file : files) bytes_total += file.size.value_or(0);
-  summary.inputs.resize(files.size());
-  for (size_t i = 0; i < files.size(); ++i) summary.inputs[i].path = files[i].path;
-
-  const unsigned threads =
-      options.jobs > 0 ? options.jobs : static_cast<unsigned>(std::max(1, oneapi::tbb::info::default_concurrency()));
-  oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism, threads);
   oneapi::tbb::enumerable_thread_specific<Normalizer> normalizers(
       [&] { return Normalizer(options.normalize); });
-
-  // Reading state (touched by the serial input stage only).
-  size_t file_cursor = 0;
-  std::unique_ptr<RecordReader> reader;
-  uint64_t bytes_done_files = 0;  // raw bytes of inputs already finished
-  uint64_t sequence = 0;
-  uint64_t records_read = 0;
-  auto last_progress = Clock::now();
-  std::optional<IoError> io_error;
-
-  // Routing state (touched by the serial output stage only).
   ExactDeduplicator deduplicator;
   std::optional<IoError> write_error;
+  std::string line;
 
-  auto read_stage = [&](oneapi::tbb::flow_control& control) -> std::shared_ptr<WorkBatch> {
-    while (!io_error) {
-      if (!reader) {
-        if (file_cursor >= files.size()) break;
-        ReaderResult opened = open_reader(files[file_cursor], static_cast<uint32_t>(file_cursor), options.reader);
-        if (opened.error) {
-          io_error = std::move(opened.error);
-          break;
-        }
-        reader = std::move(opened.reader);
-      }
-      auto work = std::make_shared<WorkBatch>();
-      std::optional<IoError> error;
-      const bool more = reader->next_batch(work->batch, error);
-      if (error) io_error = std::move(error);
-      const uint64_t consumed = bytes_done_files + reader->raw_bytes_consumed();
-      if (!more || io_error) {
-        if (!io_error) {
-          InputSummary& input = summary.inputs[file_cursor];
-          input.sha256 = reader->raw_sha256();
-          input.bytes = reader->raw_bytes_consumed();
-          bytes_done_files += input.bytes;
-        }
-        reader.reset();
-        ++file_cursor;
-      }
-      if (progress) {
-        const auto now = Clock::now();
-        if (now - last_progress >= std::chrono::milliseconds(100)) {
-          last_progress = now;
-          progress(PrepareProgress{consumed, bytes_total, records_read,
-                                   std::chrono::duration<double>(now - started).count(), false});
-        }
-      }
-      if (work->batch.records.empty()) continue;
-      records_read += work->batch.records.size();
-      work->batch.sequence = sequence++;
-      return work;
-    }
-    control.stop();
-    return nullptr;
+  auto transform = [&](const Record& record, ProcessedRecord& processed) {
+    process_record(record, files[record.source.file_index].path, normalizers.local(), options.to, processed);
   };
-
-  auto transform_stage = [&](std::shared_ptr<WorkBatch> work) -> std::shared_ptr<WorkBatch> {
-    Normalizer& normalizer = normalizers.local();
-    std::vector<Record>& records = work->batch.records;
-    work->processed.resize(records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
-      process_record(records[i], files[records[i].source.file_index].path, normalizer, options.to,
-                     work->processed[i]);
-    }
-    return work;
-  };
-
-  auto write_stage = [&](std::shared_ptr<WorkBatch> work) {
-    if (write_error) return;
+  // Routes each record, in input order: rejected, duplicate, or one side of the split.
+  auto route = [&](const Record& record, ProcessedRecord& processed) -> bool {
     IoError error;
-    std::string line;
-    for (size_t i = 0; i < work->processed.size(); ++i) {
-      const Record& record = work->batch.records[i];
-      ProcessedRecord& processed = work->processed[i];
-      ++summary.counts.records_in;
-      ++summary.inputs[record.source.file_index].records;
-      bool ok = true;
-      if (processed.rejected) {
-        ++summary.counts.rejected;
-        for (RuleId rule : processed.reject_rules) ++summary.rejections_by_rule[std::string(rule_info(rule).name)];
-        ok = outputs.write(OutputSet::kRejected, processed.line, error);
-      } else if (auto first = options.dedup == DedupMode::kExact
-                                  ? deduplicator.insert(processed.hash, record.source)
-                                  : std::nullopt) {
-        ++summary.counts.duplicates;
-        line.clear();
-        line += "{\"source\":";
-        append_source(line, files[record.source.file_index].path, record.source);
-        line += ",\"duplicate_of\":";
-        append_source(line, files[first->file_index].path, *first);
-        line += ",\"kind\":\"exact\",\"similarity\":1.0,\"record\":";
-        append_json_string(line, record.text);
-        line += "}\n";
-        ok = outputs.write(OutputSet::kDuplicates, line, error);
+    ++summary.counts.records_in;
+    bool ok = true;
+    if (processed.rejected) {
+      ++summary.counts.rejected;
+      for (RuleId rule : processed.reject_rules) ++summary.rejections_by_rule[std::string(rule_info(rule).name)];
+      ok = outputs.write(OutputSet::kRejected, processed.line, error);
+    } else if (auto first = options.dedup == DedupMode::kExact ? deduplicator.insert(processed.hash, record.source)
+                                                               : std::nullopt) {
+      ++summary.counts.duplicates;
+      line.clear();
+      line += "{\"source\":";
+      append_source(line, files[record.source.file_index].path, record.source);
+      line += ",\"duplicate_of\":";
+      append_source(line, files[first->file_index].path, *first);
+      line += ",\"kind\":\"exact\",\"similarity\":1.0,\"record\":";
+      append_json_string(line, record.text);
+      line += "}\n";
+      ok = outputs.write(OutputSet::kDuplicates, line, error);
+    } else {
+      ++summary.records_by_format[std::string(source_format_name(processed.format))];
+      if (assign_side(processed.hash, options.seed, options.val_ratio) == Side::kValidation) {
+        ++summary.counts.validation;
+        ok = outputs.write(OutputSet::kValidation, processed.line, error);
       } else {
-        ++summary.records_by_format[std::string(source_format_name(processed.format))];
-        if (assign_side(processed.hash, options.seed, options.val_ratio) == Side::kValidation) {
-          ++summary.counts.validation;
-          ok = outputs.write(OutputSet::kValidation, processed.line, error);
-        } else {
-          ++summary.counts.train;
-          ok = outputs.write(OutputSet::kTrain, processed.line, error);
-        }
-      }
-      if (!ok) {
-        write_error = error;
-        return;
+        ++summary.counts.train;
+        ok = outputs.write(OutputSet::kTrain, processed.line, error);
       }
     }
+    if (!ok) write_error = error;
+    return ok;
   };
 
-  try {
-    oneapi::tbb::parallel_pipeline(
-        threads * 2,
-        oneapi::tbb::make_filter<void, std::shared_ptr<WorkBatch>>(oneapi::tbb::filter_mode::serial_in_order,
-                                                                   read_stage) &
-            oneapi::tbb::make_filter<std::shared_ptr<WorkBatch>, std::shared_ptr<WorkBatch>>(
-                oneapi::tbb::filter_mode::parallel, transform_stage) &
-            oneapi::tbb::make_filter<std::shared_ptr<WorkBatch>, void>(oneapi::tbb::filter_mode::serial_in_order,
-                                                                       write_stage));
-  } catch (const std::exception& e) {
-    io_error = IoError{fmt::format("internal error: {}", e.what())};
-  }
+  StreamOptions stream;
+  stream.reader = options.reader;
+  stream.jobs = options.jobs;
+  stream.progress = progress;
+  std::vector<StreamedInput> streamed;
+  std::optional<IoError> io_error =
+      stream_records<ProcessedRecord>(files, stream, streamed, transform, route);
+  if (!io_error) io_error = std::move(write_error);
   if (io_error) {
     result.error = std::move(io_error);
     return result;
   }
-  if (write_error) {
-    result.error = std::move(write_error);
-    return result;
+  summary.inputs.resize(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    summary.inputs[i] = InputSummary{files[i].path, streamed[i].sha256, streamed[i].bytes, streamed[i].records};
   }
 
   for (const InputSummary& input : summary.inputs) {
@@ -391,9 +300,6 @@ PrepareResult run_prepare(const PrepareOptions& options, const ProgressCallback&
   if (!manifest->commit(error)) {
     result.error = error;
     return result;
-  }
-  if (progress) {
-    progress(PrepareProgress{summary.bytes_in, bytes_total, records_read, summary.seconds, true});
   }
   return result;
 }

@@ -11,6 +11,7 @@
 
 #include "tuneprep/io.hpp"
 #include "tuneprep/readers.hpp"
+#include "tuneprep/record_stream.hpp"
 #include "tuneprep/schema.hpp"
 
 namespace tuneprep {
@@ -30,16 +31,6 @@ struct PrepareOptions {
   uint64_t seed = 0;
   unsigned jobs = 0;  // 0 = all cores
 };
-
-// Progress as the driver reads (called from the reading stage, at most every ~100 ms and once at end).
-struct PrepareProgress {
-  uint64_t bytes_read = 0;   // raw input bytes consumed so far
-  uint64_t bytes_total = 0;  // sum of known input sizes (0 when unknown, e.g. stdin)
-  uint64_t records = 0;
-  double seconds = 0;
-  bool done = false;
-};
-using ProgressCallback = std::function<void(const PrepareProgress&)>;
 
 struct InputSummary {
   std::string path;
@@ -80,7 +71,7 @@ struct PrepareResult {
   std::optional<IoError> error;  // usage or I/O problem: nothing was replaced in the output dir
 };
 
-PrepareResult run_prepare(const PrepareOptions& options, const ProgressCallback& progress = {});
+PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCallback& progress = {});
 
 // The manifest.json text for a finished run (exposed for tests).
 std::string render_manifest(const PrepareOptions& options, const PrepareSummary& summary);

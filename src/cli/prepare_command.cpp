@@ -95,11 +95,9 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
 
     const Style err_style(global.use_color(STDERR_FILENO));
     ProgressBar bar(!global.quiet && isatty(STDERR_FILENO));
-    ProgressCallback progress;
+    StreamProgressCallback progress;
     if (bar.enabled()) {
-      progress = [&bar](const PrepareProgress& p) {
-        bar.update(p.bytes_read, p.bytes_total, p.records, p.seconds, p.done);
-      };
+      progress = [&bar](const StreamProgress& p) { bar.update(p.bytes_read, p.bytes_total, p.records, p.seconds); };
     }
     PrepareResult result = run_prepare(options, progress);
     bar.clear();

@@ -31,8 +31,8 @@ std::string human_bytes(uint64_t bytes) {
   return fmt::format("{:.2f} GB", b / 1e9);
 }
 
-void ProgressBar::update(uint64_t done, uint64_t total, uint64_t records, double seconds, bool finished) {
-  if (!enabled_ || finished) return;
+void ProgressBar::update(uint64_t done, uint64_t total, uint64_t records, double seconds) {
+  if (!enabled_) return;
   constexpr int kWidth = 28;
   const double rate = seconds > 0 ? static_cast<double>(records) / seconds : 0;
   const double mbps = seconds > 0 ? static_cast<double>(done) / 1e6 / seconds : 0;

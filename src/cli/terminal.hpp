@@ -31,7 +31,7 @@ class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled) {}
   bool enabled() const { return enabled_; }
-  void update(uint64_t done, uint64_t total, uint64_t records, double seconds, bool finished);
+  void update(uint64_t done, uint64_t total, uint64_t records, double seconds);
   void clear();
 
  private:
