@@ -27,22 +27,32 @@ struct InputFile {
   Compression compression = Compression::kNone;
   FileFormat format = FileFormat::kJsonl;
   std::optional<uint64_t> size;  // on-disk bytes when known (not for stdin)
+  // True for stdin and for files given explicitly with an unknown extension: open_reader picks
+  // the format from the first non-blank bytes ('[' JSON array, '{' JSONL, anything else CSV)
+  // and ignores `format`.
+  bool format_from_content = false;
 };
 
 // Expands inputs: files as given, directories recursively (files with a supported extension:
-// .jsonl .json .csv, optionally followed by .gz or .zst, sorted by path so runs are repeatable),
-// "-" for stdin. Errors: a missing path, a directory with no data file, an unsupported extension
-// given explicitly is still read (format sniffed from content).
+// .jsonl .ndjson .json .csv, optionally followed by .gz or .zst, sorted by path so runs are
+// repeatable; names starting with '.' are skipped), "-" for stdin. Errors: a missing path
+// ("path: No such file or directory"), a directory with no data file. A file with an unsupported
+// extension given explicitly is still read (format sniffed from content). Unreadable files are
+// reported by open_input.
 struct ExpandResult {
   std::vector<InputFile> files;
   std::optional<IoError> error;
 };
 ExpandResult expand_inputs(const std::vector<std::string>& paths);
 
-// Decides compression from the extension and magic bytes, the format from the extension
-// (.jsonl/.ndjson -> JSONL, .json -> JSON array or JSONL by its first non-space byte, .csv -> CSV).
-// Exposed for tests.
+// Decides compression from the extension (.gz, .zst/.zstd; case-insensitive). open_input then
+// checks the magic bytes: a .gz/.zst without them is an error, and gzip or zstd data under
+// another name (or on stdin) is decompressed anyway.
 Compression compression_from_path(std::string_view path);
+// The format from the extension after any .gz/.zst: .jsonl/.ndjson -> JSONL, .json -> JSON
+// (a streamed array when its first non-blank byte is '[', else a sequence of values), .csv -> CSV.
+// nullopt for anything else.
+std::optional<FileFormat> format_from_path(std::string_view path);
 
 // A sequential byte stream over a (possibly compressed) input. Reads return decompressed bytes.
 class ByteSource {
@@ -60,11 +70,24 @@ struct OpenResult {
   std::unique_ptr<ByteSource> source;
   std::optional<IoError> error;
 };
+// Opens a file (read(2) in large chunks) or stdin ("-") and decompresses it when needed.
+// Errors name the path: "data.jsonl.gz: truncated gzip stream".
 OpenResult open_input(const InputFile& file);
 
-// Writes a file under a temporary name in the same directory; commit() fsyncs and renames it
-// into place. Destroying an uncommitted file removes the temporary. Also computes the sha256 of
-// everything written.
+// Wraps a raw byte stream: sniffs the gzip/zstd magic bytes and decompresses (gzip: several
+// concatenated members; zstd: several frames). `declared` is what the name claims; a mismatch
+// with the magic bytes is an error. `name` prefixes error messages. Used by open_input; exposed
+// for tests and fuzzing.
+OpenResult decode_input(std::unique_ptr<ByteSource> raw, std::string_view name, Compression declared);
+
+// A ByteSource over bytes in memory (tests, fuzzing). The bytes must outlive the source.
+// `max_read` caps the bytes returned per read() to exercise short reads.
+std::unique_ptr<ByteSource> memory_source(std::string_view bytes, size_t max_read = SIZE_MAX);
+
+// Writes a file under a temporary name in the same directory (".NAME.tmp-<pid>-<n>"), buffering
+// about 1 MB per write(2); finish() flushes and fsyncs, commit() renames it into place (calling
+// finish() first when needed). Destroying an uncommitted file removes the temporary. Also
+// computes the sha256 of everything written.
 class AtomicOutputFile {
  public:
   static std::optional<AtomicOutputFile> create(const std::filesystem::path& final_path, IoError& error);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tuneprep/io.hpp"
 #include "tuneprep/record.hpp"
@@ -15,15 +16,20 @@ namespace tuneprep {
 struct ReaderOptions {
   // CSV column mapping by header name (case-insensitive); empty = detect from common headers:
   // prompt/question/instruction/input -> user, response/answer/output/completion -> assistant,
-  // system -> system.
+  // system -> system. When detection picks `instruction` and an `input` column exists too, a
+  // non-blank input is appended to the prompt after a blank line (the Alpaca convention).
   std::string prompt_column;
   std::string response_column;
   std::string system_column;
   // A record larger than this is not held in memory: it becomes a record with a
   // `record-too-large` framing error whose text is its first `kTooLargeKeptBytes` bytes.
   size_t max_record_bytes = 64u << 20;
-  // Target size of one batch (records are never split across batches).
+  // Target size of one batch (records are never split across batches). Counts each record's
+  // text plus sizeof(Record), so batches of tiny records stay small in memory too.
   size_t batch_bytes = 4u << 20;
+  // Bytes requested per read from the (decompressed) stream. Records crossing chunk boundaries
+  // are stitched together; tests set this to a few bytes to exercise that path.
+  size_t read_chunk_bytes = 1u << 20;
 };
 
 inline constexpr size_t kTooLargeKeptBytes = 1024;
@@ -34,8 +40,9 @@ class RecordReader {
  public:
   virtual ~RecordReader() = default;
   // Fills `batch.records` (cleared first) with the next records. Returns false at end of input
-  // (batch empty) or on an I/O error (then `error` is set; records already framed are returned
-  // first). Data problems are never errors here: they become records with a framing_error.
+  // (batch empty) or on an I/O error (then `error` is set and the batch is empty: records framed
+  // before the error came in earlier batches). Data problems are never errors here: they become
+  // records with a framing_error. Never throws.
   virtual bool next_batch(RecordBatch& batch, std::optional<IoError>& error) = 0;
   // Raw bytes consumed and sha256 of the underlying input (complete at end of input).
   virtual uint64_t raw_bytes_consumed() const = 0;
@@ -48,7 +55,13 @@ struct ReaderResult {
 };
 
 // Opens `file` (index `file_index` in the run's input list) and returns the reader for its format.
-// A .json file whose first non-blank byte is '[' is read as a streamed array, otherwise as JSONL.
+// A .json file whose first non-blank byte is '[' is read as a streamed array, otherwise as a
+// sequence of whitespace-separated JSON values. docs/input-formats.md describes the framing.
 ReaderResult open_reader(const InputFile& file, uint32_t file_index, const ReaderOptions& options);
+
+// Same over an already opened stream (tests, fuzzing, other sources). `path` names the input in
+// error messages; `format_from_content` has the meaning of InputFile's field.
+ReaderResult open_reader(std::unique_ptr<ByteSource> source, std::string_view path, FileFormat format,
+                         bool format_from_content, uint32_t file_index, const ReaderOptions& options);
 
 }  // namespace tuneprep

@@ -1,0 +1,202 @@
+// AtomicOutputFile: outputs appear under their final name only once complete (temp file, fsync,
+// rename), so an interrupted run never leaves a half-written train.jsonl. Also sha256_file.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <system_error>
+
+#include "io/sha256.hpp"
+#include "tuneprep/io.hpp"
+
+namespace tuneprep {
+namespace {
+
+// Writes reach the kernel in pieces of about this size: few system calls, bounded memory.
+constexpr size_t kWriteBuffer = 1u << 20;
+
+std::string errno_message(const std::filesystem::path& path, int err) {
+  return path.string() + ": " + std::generic_category().message(err);
+}
+
+bool write_all(int fd, const char* data, size_t size, int& err) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Makes a rename durable: the directory entry itself must reach the disk. Failure here is not
+// reported (some file systems refuse fsync on directories) since the data is already safe.
+void sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+struct AtomicOutputFile::Sha256State {
+  io_detail::Sha256 sha;
+};
+
+std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::path& final_path, IoError& error) {
+  // Unique per process and per file; the pid keeps concurrent runs into one directory apart.
+  static std::atomic<uint64_t> counter{0};
+  std::string temp_name = ".";
+  temp_name += final_path.filename().string();
+  temp_name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  AtomicOutputFile file;
+  file.final_path_ = final_path;
+  file.temp_path_ = final_path.parent_path() / temp_name;
+  do {
+    file.fd_ = ::open(file.temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  } while (file.fd_ < 0 && errno == EINTR);
+  if (file.fd_ < 0) {
+    error = IoError{errno_message(final_path, errno)};
+    file.temp_path_.clear();
+    return std::nullopt;
+  }
+  file.buffer_.reserve(kWriteBuffer);
+  file.sha_ = std::make_unique<Sha256State>();
+  return std::optional<AtomicOutputFile>(std::move(file));
+}
+
+AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& other) noexcept
+    : final_path_(std::move(other.final_path_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(other.fd_),
+      committed_(other.committed_),
+      bytes_written_(other.bytes_written_),
+      buffer_(std::move(other.buffer_)),
+      sha_(std::move(other.sha_)) {
+  other.fd_ = -1;
+  other.temp_path_.clear();
+}
+
+AtomicOutputFile& AtomicOutputFile::operator=(AtomicOutputFile&& other) noexcept {
+  if (this != &other) {
+    discard();
+    final_path_ = std::move(other.final_path_);
+    temp_path_ = std::move(other.temp_path_);
+    fd_ = other.fd_;
+    committed_ = other.committed_;
+    bytes_written_ = other.bytes_written_;
+    buffer_ = std::move(other.buffer_);
+    sha_ = std::move(other.sha_);
+    other.fd_ = -1;
+    other.temp_path_.clear();
+  }
+  return *this;
+}
+
+AtomicOutputFile::~AtomicOutputFile() { discard(); }
+
+void AtomicOutputFile::discard() noexcept {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+  temp_path_.clear();
+}
+
+bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
+  if (fd_ < 0) {
+    error = IoError{final_path_.string() + ": write after the file was finished"};
+    return false;
+  }
+  sha_->sha.update(bytes.data(), bytes.size());
+  bytes_written_ += bytes.size();
+  if (buffer_.size() + bytes.size() < kWriteBuffer) {
+    buffer_.append(bytes);
+    return true;
+  }
+  int err = 0;
+  if (!write_all(fd_, buffer_.data(), buffer_.size(), err) || !write_all(fd_, bytes.data(), bytes.size(), err)) {
+    error = IoError{errno_message(final_path_, err)};
+    return false;
+  }
+  buffer_.clear();
+  return true;
+}
+
+bool AtomicOutputFile::finish(IoError& error) {
+  if (fd_ < 0) {
+    if (temp_path_.empty()) {
+      error = IoError{final_path_.string() + ": the output file is no longer open"};
+      return false;
+    }
+    return true;  // already finished
+  }
+  int err = 0;
+  if (!write_all(fd_, buffer_.data(), buffer_.size(), err)) {
+    error = IoError{errno_message(final_path_, err)};
+    return false;
+  }
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  if (::fsync(fd_) != 0) {
+    error = IoError{errno_message(final_path_, errno)};
+    return false;
+  }
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    error = IoError{errno_message(final_path_, errno)};
+    return false;
+  }
+  return true;
+}
+
+bool AtomicOutputFile::commit(IoError& error) {
+  if (committed_) return true;
+  if (!finish(error)) return false;
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    error = IoError{errno_message(final_path_, errno)};
+    return false;
+  }
+  committed_ = true;
+  temp_path_.clear();
+  sync_directory(final_path_.parent_path());
+  return true;
+}
+
+std::string AtomicOutputFile::sha256_hex() const { return sha_ ? sha_->sha.hex() : std::string(); }
+
+std::optional<std::string> sha256_file(const std::filesystem::path& path, IoError& error) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    error = IoError{errno_message(path, errno)};
+    return std::nullopt;
+  }
+  io_detail::Sha256 sha;
+  std::unique_ptr<char[]> buffer(new char[kWriteBuffer]);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.get(), kWriteBuffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = IoError{errno_message(path, errno)};
+      ::close(fd);
+      return std::nullopt;
+    }
+    sha.update(buffer.get(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return sha.hex();
+}
+
+}  // namespace tuneprep

@@ -1,0 +1,95 @@
+// expand_inputs: turns the command line's paths (files, directories, "-") into the ordered list
+// of input files with their compression and format.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "tuneprep/io.hpp"
+
+namespace tuneprep {
+namespace {
+
+namespace fs = std::filesystem;
+
+InputFile describe(std::string path, const struct stat* info) {
+  InputFile file;
+  file.compression = compression_from_path(path);
+  if (auto format = format_from_path(path)) {
+    file.format = *format;
+  } else {
+    file.format_from_content = true;
+  }
+  if (info != nullptr && S_ISREG(info->st_mode)) file.size = static_cast<uint64_t>(info->st_size);
+  file.path = std::move(path);
+  return file;
+}
+
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+// Collects the data files under `root`, skipping hidden files and directories (editor swap
+// files, our own ".NAME.tmp-*" outputs, .git).
+std::optional<IoError> collect_directory(const std::string& root, std::vector<InputFile>& out) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  if (ec) return IoError{root + ": " + ec.message()};
+  std::vector<InputFile> found;
+  for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (is_hidden(path)) {
+      std::error_code ignored;
+      if (it->is_directory(ignored)) it.disable_recursion_pending();
+      continue;
+    }
+    const std::string name = path.string();
+    if (!format_from_path(name)) continue;
+    struct stat info;
+    if (::stat(name.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+    found.push_back(describe(name, &info));
+  }
+  if (ec) return IoError{root + ": " + ec.message()};
+  if (found.empty()) {
+    return IoError{root + ": no data files in this directory (looked for .jsonl, .ndjson, .json and .csv, "
+                          "optionally compressed as .gz or .zst)"};
+  }
+  // Byte order of the path: stable across file systems and locales.
+  std::sort(found.begin(), found.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  for (InputFile& file : found) out.push_back(std::move(file));
+  return std::nullopt;
+}
+
+}  // namespace
+
+ExpandResult expand_inputs(const std::vector<std::string>& paths) {
+  ExpandResult result;
+  for (const std::string& path : paths) {
+    if (path == "-") {
+      InputFile file;
+      file.path = "-";
+      file.format_from_content = true;
+      result.files.push_back(std::move(file));
+      continue;
+    }
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0) {
+      result.error = IoError{path + ": " + std::generic_category().message(errno)};
+      return result;
+    }
+    if (S_ISDIR(info.st_mode)) {
+      if (auto error = collect_directory(path, result.files)) {
+        result.error = std::move(error);
+        return result;
+      }
+      continue;
+    }
+    result.files.push_back(describe(path, &info));
+  }
+  return result;
+}
+
+}  // namespace tuneprep
