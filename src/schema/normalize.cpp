@@ -242,6 +242,7 @@ struct Normalizer::Impl {
   std::string padded;        // copy of a record whose buffer lacks simdjson's padding
   std::string inner_buffer;  // for JSON embedded in strings
   TopFields top;
+  MappedExample mapped;
 
   void normalize_into(const Record& record, NormalizeResult& result);
   void normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped, bool& mapped_ok);
@@ -321,7 +322,13 @@ void Normalizer::Impl::normalize_into(const Record& record, NormalizeResult& res
     result.diagnostics.push_back(std::move(diagnostic));
     return;
   }
-  MappedExample mapped;
+  // The mapping state is reused across records so its origin vectors keep their capacity.
+  mapped.example = Example{};
+  mapped.origins.clear();
+  mapped.preferred_origins.clear();
+  mapped.non_preferred_origins.clear();
+  mapped.messages_pointer = mapped.preferred_pointer = mapped.non_preferred_pointer = {};
+  mapped.answer_field_failed = mapped.preferred_failed = mapped.non_preferred_failed = false;
   bool mapped_ok = false;
   if (record.kind == RecordKind::kCsvRow) {
     MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}};
