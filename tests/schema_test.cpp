@@ -549,7 +549,7 @@ TEST_CASE("csv rows map system, prompt and response") {
         std::vector<std::string>{"missing-field@/response", "empty-content@/prompt"});
 }
 
-TEST_CASE("--system is added only where no system message exists") {
+TEST_CASE("the system prompt option is added only where no system message exists") {
   NormalizeOptions options;
   options.system_prompt = "Be kind.";
   auto added = normalize(R"({"prompt":"q","completion":"a"})", options);
