@@ -27,6 +27,8 @@ struct Message {
   std::string tool_calls_json;      // `tool_calls` as minified JSON; empty when absent
   std::string function_call_json;   // legacy `function_call` as minified JSON; empty when absent
   std::string tool_call_id;         // on tool messages; empty when absent
+
+  bool operator==(const Message&) const = default;
 };
 
 // Which input shape a record was recognised as.
@@ -56,6 +58,9 @@ struct Example {
   std::vector<Message> non_preferred;
   std::string tools_json;      // `tools` as minified JSON; empty when absent
   std::string functions_json;  // legacy `functions` as minified JSON; empty when absent
+  std::optional<bool> parallel_tool_calls;  // top-level `parallel_tool_calls` when present
+
+  bool operator==(const Example&) const = default;
 };
 
 }  // namespace tuneprep

@@ -1,0 +1,346 @@
+// schema normalize: the Normalizer — parse a record in place, map its shape, run the checks.
+#include <cstring>
+#include <string>
+
+#include "schema/schema_internal.hpp"
+
+namespace tuneprep {
+
+using namespace schema_detail;
+
+namespace schema_detail {
+
+void MapContext::report(RuleId rule, std::string message, std::string pointer) {
+  diagnostics.push_back(make_diagnostic(rule, std::move(message), std::move(pointer)));
+}
+
+void MapContext::wrong_type(std::string pointer, std::string_view expected, element found) {
+  std::string message = "expected ";
+  message += expected;
+  message += ", found ";
+  message += json_type_name(found);
+  report(RuleId::kWrongType, std::move(message), std::move(pointer));
+}
+
+void MapContext::missing(std::string pointer, std::string_view what) {
+  std::string message = "missing \"";
+  message += what;
+  message += '"';
+  report(RuleId::kMissingField, std::move(message), std::move(pointer));
+}
+
+std::string_view json_type_name(element value) {
+  using simdjson::dom::element_type;
+  switch (value.type()) {
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "a number";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "a value";
+}
+
+}  // namespace schema_detail
+
+namespace {
+
+// Line and column (1-based, in characters) of byte `offset` of the record.
+void locate(const Record& record, size_t offset, Diagnostic& diagnostic) {
+  std::string_view text(record.text);
+  offset = std::min(offset, text.size());
+  uint64_t line = record.source.line;
+  uint32_t column = record.source.column;
+  for (size_t i = 0; i < offset; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  diagnostic.line = line;
+  diagnostic.column = column;
+}
+
+// Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+size_t first_invalid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < low || second > high) return i;
+    for (size_t k = 2; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return text.size();
+}
+
+// Where a JSON text that failed to parse ends up: inside an open string or container means it
+// was cut short, which is the most common real-world cause (a truncated line or file).
+struct JsonEnd {
+  bool in_string = false;
+  int depth = 0;
+};
+JsonEnd scan_json_end(std::string_view text) {
+  JsonEnd end;
+  bool escaped = false;
+  for (char c : text) {
+    if (end.in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        end.in_string = false;
+      }
+    } else if (c == '"') {
+      end.in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++end.depth;
+    } else if (c == '}' || c == ']') {
+      --end.depth;
+    }
+  }
+  return end;
+}
+
+Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& record) {
+  using simdjson::error_code;
+  std::string_view text(record.text);
+  std::string detail = std::string(" (simdjson: ") + simdjson::error_message(error) + ")";
+  Diagnostic diagnostic;
+  size_t at = std::string_view::npos;
+  if (error == error_code::UTF8_ERROR) {
+    at = first_invalid_utf8(text);
+    std::string message = "the record is not valid UTF-8";
+    if (at < text.size()) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      auto byte = static_cast<unsigned char>(text[at]);
+      message += " (byte 0x";
+      message += kHex[byte >> 4];
+      message += kHex[byte & 0xF];
+      message += " at offset " + std::to_string(at) + ")";
+    }
+    diagnostic = make_diagnostic(RuleId::kInvalidUtf8, std::move(message));
+  } else if (error == error_code::DEPTH_ERROR) {
+    diagnostic = make_diagnostic(RuleId::kJsonTooDeep, "JSON nesting is deeper than " +
+                                                           std::to_string(simdjson::DEFAULT_MAX_DEPTH) +
+                                                           " levels" + detail);
+  } else if (error == error_code::CAPACITY || error == error_code::MEMALLOC) {
+    diagnostic = make_diagnostic(RuleId::kRecordTooLarge, "the record is too large to parse" + detail);
+  } else {
+    std::string message;
+    const void* nul = std::memchr(text.data(), '\0', text.size());
+    JsonEnd end = scan_json_end(text);
+    if (text.empty() || error == error_code::EMPTY) {
+      message = "empty record";
+    } else if (nul != nullptr) {
+      at = static_cast<size_t>(static_cast<const char*>(nul) - text.data());
+      message = "NUL byte at offset " + std::to_string(at) + " (JSON allows no raw control characters)";
+    } else if (end.in_string || error == error_code::UNCLOSED_STRING) {
+      message = "truncated JSON: unterminated string";
+    } else if (end.depth > 0) {
+      message = "truncated JSON: " + std::to_string(end.depth) + " unclosed object/array";
+    } else if (error == error_code::UNESCAPED_CHARS) {
+      message = "unescaped control character inside a string";
+    } else if (error == error_code::STRING_ERROR) {
+      message = "invalid string escape";
+    } else if (error == error_code::NUMBER_ERROR) {
+      message = "invalid number";
+    } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||
+               error == error_code::N_ATOM_ERROR) {
+      message = "unexpected character: invalid literal (expected true, false or null)";
+    } else if (error == error_code::TRAILING_CONTENT || end.depth < 0) {
+      message = "unexpected content after the JSON value";
+    } else {
+      message = "unexpected character: malformed JSON structure";
+    }
+    diagnostic = make_diagnostic(RuleId::kJsonSyntax, message + detail);
+  }
+  if (at != std::string_view::npos) {
+    locate(record, at, diagnostic);
+  } else {
+    diagnostic.line = record.source.line;
+    diagnostic.column = record.source.column;
+  }
+  return diagnostic;
+}
+
+std::string keys_only(const TopFields& top) {
+  std::string keys = describe_keys(top);
+  keys.resize(keys.find(';'));
+  return keys;
+}
+
+void map_shape(DetectedShape shape, const TopFields& top, MapContext& ctx, MappedExample& mapped) {
+  switch (shape) {
+    case DetectedShape::kOpenAiChat: read_openai_chat(top, ctx, mapped); break;
+    case DetectedShape::kPromptCompletion: read_prompt_completion(top, ctx, mapped); break;
+    case DetectedShape::kAlpaca: read_alpaca(top, ctx, mapped); break;
+    case DetectedShape::kShareGpt: read_sharegpt(top, ctx, mapped); break;
+    case DetectedShape::kDpoOpenAi: read_dpo_openai(top, ctx, mapped); break;
+    case DetectedShape::kPreferencePrompt: read_preference_prompt(top, ctx, mapped); break;
+    case DetectedShape::kPreferenceImplicit: read_preference_implicit(top, ctx, mapped); break;
+    case DetectedShape::kPreferenceShareGpt: read_preference_sharegpt(top, ctx, mapped); break;
+    case DetectedShape::kPreferenceTranscript: read_preference_transcript(top, ctx, mapped); break;
+    case DetectedShape::kUnknown:
+    case DetectedShape::kNoPreference: break;
+  }
+}
+
+// An explicit --format forces its shape; within a family (ShareGPT, preference pairs) the keys
+// still pick the variant.
+DetectedShape shape_for(InputShape requested, const TopFields& top) {
+  switch (requested) {
+    case InputShape::kOpenAiChat: return DetectedShape::kOpenAiChat;
+    case InputShape::kPromptCompletion: return DetectedShape::kPromptCompletion;
+    case InputShape::kAlpaca: return DetectedShape::kAlpaca;
+    case InputShape::kShareGpt:
+      return top.has(TopKey::kChosen) || top.has(TopKey::kRejected) ? DetectedShape::kPreferenceShareGpt
+                                                                     : DetectedShape::kShareGpt;
+    case InputShape::kDpo: return detect_preference(top);
+    // CSV rows never reach here; a JSON record in a run forced to csv is detected by its keys.
+    case InputShape::kCsv:
+    case InputShape::kAuto: return detect_shape(top);
+  }
+  return detect_shape(top);
+}
+
+}  // namespace
+
+struct Normalizer::Impl {
+  NormalizeOptions options;
+  simdjson::dom::parser parser;
+  simdjson::dom::parser inner_parser;
+  std::string padded;        // copy of a record whose buffer lacks simdjson's padding
+  std::string inner_buffer;  // for JSON embedded in strings
+  TopFields top;
+  MappedExample mapped;
+
+  void normalize_into(const Record& record, NormalizeResult& result);
+  void normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped, bool& mapped_ok);
+};
+
+void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped,
+                                      bool& mapped_ok) {
+  const std::string& text = record.text;
+  const char* data = text.data();
+  // Parse in place when the reader left room for simdjson's padding (it reads, never writes,
+  // up to SIMDJSON_PADDING bytes past the end); otherwise copy once into a padded buffer.
+  if (text.capacity() < text.size() + simdjson::SIMDJSON_PADDING) {
+    padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    padded.assign(text);
+    data = padded.data();
+  }
+  element root;
+  simdjson::error_code error = parser.parse(data, text.size(), false).get(root);
+  if (error) {
+    result.diagnostics.push_back(parse_error_diagnostic(error, record));
+    return;
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) {
+    std::string message = "the record is ";
+    message += json_type_name(root);
+    message += ", expected an object";
+    result.diagnostics.push_back(make_diagnostic(RuleId::kNotAnObject, std::move(message)));
+    return;
+  }
+  scan_top_fields(object, top);
+  DetectedShape shape = shape_for(options.shape, top);
+  if (shape == DetectedShape::kUnknown) {
+    result.diagnostics.push_back(make_diagnostic(RuleId::kUnknownFormat, describe_keys(top)));
+    return;
+  }
+  if (shape == DetectedShape::kNoPreference) {
+    result.diagnostics.push_back(make_diagnostic(
+        RuleId::kMissingField,
+        "missing \"preferred_output\": a dpo record needs input + preferred_output + "
+        "non_preferred_output, or chosen + rejected (" + keys_only(top) + ")",
+        "/preferred_output"));
+    return;
+  }
+  MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}};
+  map_shape(shape, top, ctx, mapped);
+  mapped_ok = true;
+}
+
+Normalizer::Normalizer(NormalizeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+Normalizer::~Normalizer() = default;
+Normalizer::Normalizer(Normalizer&&) noexcept = default;
+Normalizer& Normalizer::operator=(Normalizer&&) noexcept = default;
+
+NormalizeResult Normalizer::normalize(const Record& record) {
+  NormalizeResult result;
+  impl_->normalize_into(record, result);
+  // Field diagnostics point by JSON pointer; the line still says which record it was.
+  for (Diagnostic& diagnostic : result.diagnostics) {
+    if (diagnostic.line == 0) diagnostic.line = record.source.line;
+    if (diagnostic.column == 0 && diagnostic.pointer.empty() && !record.framing_error) {
+      diagnostic.column = record.source.column;
+    }
+  }
+  return result;
+}
+
+void Normalizer::Impl::normalize_into(const Record& record, NormalizeResult& result) {
+  if (record.framing_error) {
+    const FramingError& framing = *record.framing_error;
+    Diagnostic diagnostic =
+        make_diagnostic(rule_from_name(framing.rule).value_or(RuleId::kJsonSyntax), framing.message);
+    diagnostic.line = record.source.line;
+    diagnostic.column = framing.column;
+    result.diagnostics.push_back(std::move(diagnostic));
+    return;
+  }
+  // The mapping state is reused across records so its origin vectors keep their capacity.
+  mapped.example = Example{};
+  mapped.origins.clear();
+  mapped.preferred_origins.clear();
+  mapped.non_preferred_origins.clear();
+  mapped.messages_pointer = mapped.preferred_pointer = mapped.non_preferred_pointer = {};
+  mapped.answer_field_failed = mapped.preferred_failed = mapped.non_preferred_failed = false;
+  bool mapped_ok = false;
+  if (record.kind == RecordKind::kCsvRow) {
+    MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}};
+    read_csv_fields(record.csv, ctx, mapped);
+    mapped_ok = true;
+  } else {
+    normalize_json(record, result, mapped, mapped_ok);
+  }
+  if (!mapped_ok) return;
+  inject_system_prompt(mapped, options.system_prompt);
+  check_structure(mapped, result.diagnostics);
+  result.example = std::move(mapped.example);
+}
+
+}  // namespace tuneprep
