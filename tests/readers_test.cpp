@@ -501,7 +501,7 @@ TEST_CASE("CSV row over --max-record-bytes is flagged and the next row read") {
 // ---------------------------------------------------------------------------------------------
 // Format from content
 
-TEST_CASE("Format from content: '[' array, '{' JSONL, anything else CSV") {
+TEST_CASE("Format from content: bracket array, brace JSONL, anything else CSV") {
   ReadOutcome array = read_all("\xEF\xBB\xBF\n [1,2]", FileFormat::kJsonl, {}, true);
   CHECK(texts(array) == std::vector<std::string>{"1", "2"});
   ReadOutcome jsonl = read_all("\n{\"a\":1}\n{\"b\":", FileFormat::kCsv, {}, true);

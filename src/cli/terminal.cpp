@@ -15,9 +15,8 @@ std::string Style::paint(std::string_view text, std::string_view code) const {
 std::string group_digits(uint64_t value) {
   std::string digits = std::to_string(value);
   std::string out;
-  const size_t lead = digits.size() % 3;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (i - lead) % 3 == 0) out.push_back(',');
+    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
     out.push_back(digits[i]);
   }
   return out;

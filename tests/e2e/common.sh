@@ -10,13 +10,13 @@ cd "$WORK"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# run_tp EXPECTED_EXIT ARGS...: runs tuneprep, captures stdout/stderr in $WORK/out, $WORK/err.
+# run_tp EXPECTED_EXIT ARGS...: runs tuneprep, captures stdout/stderr in $WORK/tp.out, $WORK/tp.err.
 run_tp() {
   local expected=$1; shift
   local status=0
-  "$TUNEPREP" "$@" >"$WORK/out" 2>"$WORK/err" || status=$?
+  "$TUNEPREP" "$@" >"$WORK/tp.out" 2>"$WORK/tp.err" || status=$?
   if [ "$status" -ne "$expected" ]; then
-    echo "--- stdout"; cat "$WORK/out"; echo "--- stderr"; cat "$WORK/err"
+    echo "--- stdout"; cat "$WORK/tp.out"; echo "--- stderr"; cat "$WORK/tp.err"
     fail "tuneprep $* exited $status, expected $expected"
   fi
 }

@@ -22,18 +22,18 @@ PY
 
 # Missing file: exit 2, message names it.
 run_tp 2 prepare nope.jsonl -o out
-assert_contains err "nope.jsonl"
+assert_contains tp.err "nope.jsonl"
 
 # Empty file: no records, a warning, exit 0, accounting holds.
 : > empty.jsonl
 run_tp 0 prepare empty.jsonl -o out-empty
-assert_contains err "empty.jsonl: no records"
+assert_contains tp.err "empty.jsonl: no records"
 check_accounting out-empty
 
 # Directory without data files.
 mkdir -p nodata && echo hello > nodata/readme.txt
 run_tp 2 prepare nodata -o out
-assert_contains err "nodata"
+assert_contains tp.err "nodata"
 
 # Truncated JSON, invalid UTF-8, NUL bytes, a non-object, deep nesting: each one rejected record.
 {
@@ -78,7 +78,7 @@ rejected_rule out-huge 1 record-too-large
 # CSV without a usable answer column: exit 2 with the header named; with a mapping it works.
 printf 'question,reply\nHi,Hello\n' > faq.csv
 run_tp 2 prepare faq.csv -o out
-assert_contains err "faq.csv"
+assert_contains tp.err "faq.csv"
 run_tp 0 prepare faq.csv --response-col reply -o out-csv
 check_accounting out-csv
 
@@ -90,7 +90,7 @@ run_tp 0 prepare broken.csv -o out-broken
 # -o pointing at an input file, or at a directory holding an input named like an output.
 echo "$good" > data.jsonl
 run_tp 2 prepare data.jsonl -o data.jsonl
-assert_contains err "data.jsonl"
+assert_contains tp.err "data.jsonl"
 mkdir -p same && echo "$good" > same/train.jsonl
 run_tp 2 prepare same/train.jsonl -o same
 cmp -s same/train.jsonl <(echo "$good") || fail "an input was modified"

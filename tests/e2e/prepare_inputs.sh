@@ -18,7 +18,7 @@ assert_same_file plain/train.jsonl stdin/train.jsonl
 run_tp 0 prepare "$TUNEPREP_SOURCE_DIR/samples" -o all --json
 python3 - <<'PY'
 import json
-m = json.load(open("out"))
+m = json.load(open("tp.out"))
 assert "unknown-format" not in m["rejections"], m["rejections"]
 formats = m["formats"]
 for shape in ["openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv",

@@ -45,4 +45,4 @@ assert_contains sys/train.jsonl '{"messages":[{"role":"system","content":"Be bri
 
 # --json prints the summary with the manifest's counts.
 run_tp 0 prepare chat.jsonl -o j --json
-[ "$(json_get out 'd["counts"]["records_in"]')" = 2000 ] || fail "--json counts"
+[ "$(json_get tp.out 'd["counts"]["records_in"]')" = 2000 ] || fail "--json counts"
