@@ -91,6 +91,7 @@ bool RankTable::load(std::string_view text, std::string& error) {
     return false;
   }
 
+  pair_rank_.assign(size_t{1} << 16, kNoRank);
   // Load factor at most 1/2 keeps linear-probe chains short.
   const size_t count = size();
   int bits = 4;
@@ -109,6 +110,7 @@ bool RankTable::load(std::string_view text, std::string& error) {
     uint64_t slot = index_of(key, len);
     while (slots_[slot].meta != 0) slot = (slot + 1) & mask_;
     slots_[slot] = Slot{key, rank, offsets_[rank] << 8 | static_cast<uint32_t>(len)};
+    if (len == 2) pair_rank_[static_cast<size_t>(p[0]) << 8 | p[1]] = rank;
   }
   return true;
 }

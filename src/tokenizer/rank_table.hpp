@@ -22,6 +22,7 @@ class RankTable {
   bool load(std::string_view tiktoken_text, std::string& error);
 
   uint32_t find(const uint8_t* p, size_t len) const {
+    if (len == 2) return pair_rank_[static_cast<size_t>(p[0]) << 8 | p[1]];
     if (len == 0 || len > kMaxTokenBytes) return kNoRank;
     const uint64_t key = key_of(p, len);
     for (uint64_t slot = index_of(key, len);; slot = (slot + 1) & mask_) {
@@ -66,6 +67,8 @@ class RankTable {
     uint32_t meta = 0;  // byte offset << 8 | length; 0 marks an empty slot
   };
   std::vector<Slot> slots_;
+  // Every merge starts from byte pairs: their ranks sit in a direct 64 Ki table (256 KiB).
+  std::vector<uint32_t> pair_rank_;
   uint64_t mask_ = 0;
   int shift_ = 64;
   std::string bytes_;              // every token's bytes, in rank order
