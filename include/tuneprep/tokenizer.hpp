@@ -1,0 +1,120 @@
+// tokenizer: exact, tiktoken-compatible BPE encodings (cl100k_base, o200k_base) whose rank data is
+// embedded in the library, and the chat accounting built on them (OpenAI cookbook formula).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tuneprep/conversation.hpp"
+
+namespace tuneprep {
+
+enum class EncodingId : uint8_t { kCl100kBase, kO200kBase };
+inline constexpr EncodingId kAllEncodings[] = {EncodingId::kCl100kBase, EncodingId::kO200kBase};
+
+std::string_view encoding_name(EncodingId id);                      // "cl100k_base", "o200k_base"
+std::optional<EncodingId> encoding_from_name(std::string_view name);
+
+using TokenId = uint32_t;
+
+struct SpecialToken {
+  std::string_view text;  // e.g. "<|endoftext|>"
+  TokenId id;
+};
+
+// How text that spells a special token is treated. kAsText (the default, what
+// tiktoken's encode_ordinary does) encodes "<|endoftext|>" like any other text; kAllow maps each
+// occurrence to its special id (tiktoken's encode(text, allowed_special="all")).
+enum class SpecialTokens : uint8_t { kAsText, kAllow };
+
+// One BPE encoding. Instances are built once per process on first use (thread-safe) and then
+// shared read-only by every thread; all member functions are const and safe to call concurrently.
+//
+// Input text may be any bytes. Invalid UTF-8 is first decoded with U+FFFD replacement (one
+// U+FFFD per maximal invalid subpart, the WHATWG Encoding Standard rule that JavaScript's
+// TextDecoder applies), so the bytes EF BF BD are encoded in its place: the result equals
+// tiktoken's on the JavaScript string that the same bytes decode to.
+class Encoding {
+ public:
+  static const Encoding& get(EncodingId id);
+
+  ~Encoding();
+  Encoding(const Encoding&) = delete;
+  Encoding& operator=(const Encoding&) = delete;
+
+  EncodingId id() const { return id_; }
+  std::string_view name() const { return encoding_name(id_); }
+  // One more than the largest token id (mergeable or special), tiktoken's n_vocab.
+  TokenId n_vocab() const;
+  size_t mergeable_token_count() const;
+  std::span<const SpecialToken> special_tokens() const;
+
+  // Appends the token ids of `text` to `out`.
+  void encode(std::string_view text, std::vector<TokenId>& out,
+              SpecialTokens special = SpecialTokens::kAsText) const;
+  std::vector<TokenId> encode(std::string_view text,
+                              SpecialTokens special = SpecialTokens::kAsText) const;
+  std::vector<TokenId> encode_ordinary(std::string_view text) const {
+    return encode(text, SpecialTokens::kAsText);
+  }
+  // The number of tokens encode() would produce, without building the id list.
+  size_t count(std::string_view text, SpecialTokens special = SpecialTokens::kAsText) const;
+
+  // Appends the bytes of `ids` to `out`. Returns false at the first id that is neither a
+  // mergeable nor a special token (`out` then holds the bytes of the ids before it).
+  bool decode(std::span<const TokenId> ids, std::string& out) const;
+
+  // The mergeable token whose bytes are exactly `bytes`, if any.
+  std::optional<TokenId> token_of(std::string_view bytes) const;
+  // The bytes of a token (mergeable or special); empty for an unknown id.
+  std::string_view token_bytes(TokenId id) const;
+
+  // Splits valid UTF-8 `text` into the pieces of this encoding's pretokenizer pattern (appended to
+  // `pieces`, each a view into `text`). Returns false, adding nothing, if `text` is not valid
+  // UTF-8 (run replace_invalid_utf8 first).
+  bool pretokenize(std::string_view text, std::vector<std::string_view>& pieces) const;
+
+  struct Tables;  // rank hash map, token bytes; defined in src/tokenizer
+
+ private:
+  Encoding(EncodingId id, std::unique_ptr<Tables> tables);
+  EncodingId id_;
+  std::unique_ptr<Tables> tables_;
+};
+
+bool is_valid_utf8(std::string_view text);
+// Appends `text` to `out`, replacing each maximal invalid UTF-8 subpart by U+FFFD (EF BF BD), as
+// the WHATWG UTF-8 decoder does. Valid text is copied unchanged.
+void replace_invalid_utf8(std::string_view text, std::string& out);
+
+// Tokens of one chat example, per the OpenAI cookbook's num_tokens_from_messages
+// (docs/tokens.md has the formula). `total` is what the model sees for the example;
+// `trained` is the part of it the fine-tuning loss is computed on (assistant turns not weighted 0);
+// `prompt` is the rest (total == prompt + trained).
+struct ChatTokenCount {
+  size_t total = 0;
+  size_t prompt = 0;
+  size_t trained = 0;
+  // Part of `total` that comes from tool/function definitions and tool calls, whose exact
+  // rendering OpenAI does not publish: an estimate (see docs/tokens.md).
+  size_t estimated = 0;
+};
+
+// Counts a chat example (ExampleKind::kChat). For a preference example (kPreference), counts the
+// prompt followed by the preferred answer, which is the longer-lived half of a DPO pair; use
+// count_preference_tokens for both halves.
+ChatTokenCount count_chat_tokens(const Encoding& encoding, const Example& example);
+
+struct PreferenceTokenCount {
+  ChatTokenCount preferred;      // prompt messages + preferred answer
+  ChatTokenCount non_preferred;  // prompt messages + non-preferred answer
+};
+PreferenceTokenCount count_preference_tokens(const Encoding& encoding, const Example& example);
+
+}  // namespace tuneprep

@@ -1,0 +1,36 @@
+// `tuneprep models`: the model table — encoding and maximum tokens per training example.
+#include <fmt/core.h>
+
+#include "cli/cli.hpp"
+#include "tuneprep/models.hpp"
+#include "tuneprep/schema.hpp"
+
+namespace tuneprep::cli {
+
+CommandRunner setup_models(CLI::App& command, const GlobalOptions&) {
+  auto json = std::make_shared<bool>(false);
+  command.add_flag("--json", *json, "Print the table as JSON Lines");
+  return [json]() {
+    if (!*json) fmt::print("{:<26} {:<12} {:>10}  {}\n", "MODEL", "ENCODING", "MAX TOKENS", "FINE-TUNES");
+    for (const ModelInfo& model : all_models()) {
+      if (*json) {
+        std::string line = "{\"model\":";
+        append_json_string(line, model.name);
+        line += ",\"snapshot\":";
+        append_json_string(line, model.snapshot);
+        line += ",\"encoding\":";
+        append_json_string(line, encoding_name(model.encoding));
+        line += fmt::format(",\"max_example_tokens\":{},\"source\":", model.max_example_tokens);
+        append_json_string(line, model.source);
+        line += "}";
+        fmt::print("{}\n", line);
+      } else {
+        fmt::print("{:<26} {:<12} {:>10}  {}\n", model.name, encoding_name(model.encoding),
+                   model.max_example_tokens, model.snapshot);
+      }
+    }
+    return kExitClean;
+  };
+}
+
+}  // namespace tuneprep::cli

@@ -1,0 +1,384 @@
+// tokenizer: Encoding — one-time loading of the embedded rank data, encode/count/decode, special
+// tokens, and the UTF-8 replacement rule for invalid input.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include <simdjson.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "tokenizer/bpe.hpp"
+#include "tokenizer/pretokenizer.hpp"
+#include "tokenizer/rank_table.hpp"
+#include "tokenizer/unicode_classes.hpp"
+#include "tuneprep/tokenizer.hpp"
+
+namespace tuneprep {
+namespace detail {
+std::string_view embedded_encoding_zst(std::string_view name);  // generated, see cmake/
+}  // namespace detail
+
+namespace {
+
+using detail::kNoRank;
+
+// Special tokens and vocabulary sizes: tiktoken_ext/openai_public.py (openai/tiktoken) and the
+// `special_tokens` of tiktoken@1.0.22's encoders/*.json, which agree.
+constexpr SpecialToken kCl100kSpecials[] = {
+    {"<|endoftext|>", 100257}, {"<|fim_prefix|>", 100258}, {"<|fim_middle|>", 100259},
+    {"<|fim_suffix|>", 100260}, {"<|endofprompt|>", 100276},
+};
+constexpr SpecialToken kO200kSpecials[] = {
+    {"<|endoftext|>", 199999},
+    {"<|endofprompt|>", 200018},
+};
+
+struct EncodingSpec {
+  std::string_view name;
+  size_t mergeable_tokens;
+  TokenId n_vocab;
+  std::span<const SpecialToken> specials;
+};
+
+EncodingSpec spec_of(EncodingId id) {
+  switch (id) {
+    case EncodingId::kCl100kBase: return {"cl100k_base", 100256, 100277, kCl100kSpecials};
+    case EncodingId::kO200kBase: return {"o200k_base", 199998, 200019, kO200kSpecials};
+  }
+  return {"cl100k_base", 100256, 100277, kCl100kSpecials};
+}
+
+}  // namespace
+
+struct Encoding::Tables {
+  detail::RankTable ranks;
+  uint32_t byte_rank[256];
+  EncodingSpec spec;
+};
+
+std::string_view encoding_name(EncodingId id) { return spec_of(id).name; }
+
+std::optional<EncodingId> encoding_from_name(std::string_view name) {
+  for (EncodingId id : kAllEncodings) {
+    if (encoding_name(id) == name) return id;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The embedded data is part of the binary and checked by the tests, so failing to load it is a
+// broken build, not a user error: report and stop.
+[[noreturn]] void fail_embedded(std::string_view name, std::string_view why) {
+  std::fprintf(stderr, "tuneprep: embedded encoding %.*s is unusable: %.*s\n",
+               static_cast<int>(name.size()), name.data(), static_cast<int>(why.size()), why.data());
+  std::abort();
+}
+
+std::unique_ptr<Encoding::Tables> load_tables(EncodingId id) {
+  auto tables = std::make_unique<Encoding::Tables>();
+  tables->spec = spec_of(id);
+  const std::string_view name = tables->spec.name;
+  const std::string_view zst = detail::embedded_encoding_zst(name);
+  const unsigned long long size = ZSTD_getFrameContentSize(zst.data(), zst.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (64u << 20)) {
+    fail_embedded(name, "bad zstd frame");
+  }
+  std::string text(size, '\0');
+  const size_t got = ZSTD_decompress(text.data(), text.size(), zst.data(), zst.size());
+  if (ZSTD_isError(got) || got != size) fail_embedded(name, "zstd decompression failed");
+  std::string error;
+  if (!tables->ranks.load(text, error)) fail_embedded(name, error);
+  if (tables->ranks.size() != tables->spec.mergeable_tokens) fail_embedded(name, "wrong token count");
+  for (int b = 0; b < 256; ++b) {
+    const auto byte = static_cast<uint8_t>(b);
+    tables->byte_rank[b] = tables->ranks.find(&byte, 1);
+    if (tables->byte_rank[b] == kNoRank) fail_embedded(name, "a single byte has no token");
+  }
+  return tables;
+}
+
+// Receives tokens from the encoder: either appends them or only counts them.
+struct TokenAppender {
+  std::vector<TokenId>& out;
+  void operator()(uint32_t token) { out.push_back(token); }
+};
+struct TokenCounter {
+  size_t count = 0;
+  void operator()(uint32_t) { ++count; }
+};
+
+// A per-thread, direct-mapped cache of short pieces that are not one token: their merge result.
+// Words recur (Zipf), so most multi-token pieces of ordinary text are merged once per thread.
+// Only short pieces are cached: long ones (CJK clauses, code blobs) rarely recur.
+class PieceCache {
+ public:
+  static constexpr size_t kMaxBytes = 24;
+  static constexpr size_t kMaxTokens = 12;
+  struct Entry {
+    uint64_t hash;
+    uint8_t len;  // 0: empty
+    uint8_t encoding;
+    uint8_t token_count;
+    char bytes[kMaxBytes];
+    uint32_t tokens[kMaxTokens];
+  };
+
+  Entry& slot(uint64_t hash) {
+    if (!entries_) entries_ = std::make_unique<Entry[]>(kEntries);  // zeroed: all empty
+    return entries_[hash & (kEntries - 1)];
+  }
+
+ private:
+  // 16 Ki entries (about 1.4 MiB per thread): on mixed multilingual text, 4 Ki entries thrashed
+  // and cost 20% more time.
+  static constexpr size_t kEntries = 16384;
+  std::unique_ptr<Entry[]> entries_;
+};
+
+struct PerThread {
+  detail::MergeScratch scratch;
+  PieceCache cache;
+};
+
+PerThread& per_thread() {
+  thread_local PerThread state;
+  return state;
+}
+
+template <typename Sink>
+void merge_piece(const Encoding::Tables& t, const uint8_t* p, size_t len, detail::MergeScratch& scratch,
+                 Sink& sink) {
+  if (len <= detail::kQuadraticMergeMaxBytes) {
+    detail::merge_short_piece(t.ranks, t.byte_rank, p, len, scratch, sink);
+  } else {
+    detail::merge_long_piece(t.ranks, t.byte_rank, p, len, scratch, sink);
+  }
+}
+
+template <typename Sink>
+void encode_piece(const Encoding::Tables& t, uint8_t encoding_index, const uint8_t* p, size_t len,
+                  PerThread& state, Sink& sink) {
+  const uint32_t whole = t.ranks.find(p, len);
+  if (whole != kNoRank) {
+    sink(whole);
+    return;
+  }
+  if (len > PieceCache::kMaxBytes) {
+    merge_piece(t, p, len, state.scratch, sink);
+    return;
+  }
+  const uint64_t hash = XXH3_64bits(p, len);
+  PieceCache::Entry& entry = state.cache.slot(hash);
+  if (entry.hash == hash && entry.len == len && entry.encoding == encoding_index &&
+      std::memcmp(entry.bytes, p, len) == 0) {
+    for (uint8_t k = 0; k < entry.token_count; ++k) sink(entry.tokens[k]);
+    return;
+  }
+  uint32_t tokens[PieceCache::kMaxTokens];
+  size_t count = 0;
+  bool fits = true;
+  auto collect = [&](uint32_t token) {
+    if (count < PieceCache::kMaxTokens) {
+      tokens[count++] = token;
+    } else {
+      fits = false;
+    }
+  };
+  merge_piece(t, p, len, state.scratch, collect);
+  if (!fits) {  // too many tokens to cache (rare for short pieces): merge again straight to the sink
+    merge_piece(t, p, len, state.scratch, sink);
+    return;
+  }
+  entry.hash = hash;
+  entry.len = static_cast<uint8_t>(len);
+  entry.encoding = encoding_index;
+  entry.token_count = static_cast<uint8_t>(count);
+  std::memcpy(entry.bytes, p, len);
+  std::memcpy(entry.tokens, tokens, count * sizeof(uint32_t));
+  for (size_t k = 0; k < count; ++k) sink(tokens[k]);
+}
+
+// Encodes valid UTF-8 without special tokens.
+template <bool kO200k, typename Sink>
+void encode_valid_ordinary(const Encoding::Tables& t, std::string_view text, Sink& sink) {
+  PerThread& state = per_thread();
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  const detail::PieceMatcher matcher(s, n, detail::unicode_classes());
+  for (size_t i = 0; i < n;) {
+    const size_t end = kO200k ? matcher.next_o200k(i) : matcher.next_cl100k(i);
+    encode_piece(t, kO200k ? 1 : 0, s + i, end - i, state, sink);
+    i = end;
+  }
+}
+
+template <typename Sink>
+void encode_valid(const Encoding::Tables& t, std::string_view text, SpecialTokens special,
+                  Sink& sink) {
+  const bool o200k = t.spec.name == "o200k_base";
+  auto ordinary = [&](std::string_view part) {
+    if (o200k) {
+      encode_valid_ordinary<true>(t, part, sink);
+    } else {
+      encode_valid_ordinary<false>(t, part, sink);
+    }
+  };
+  if (special == SpecialTokens::kAsText) {
+    ordinary(text);
+    return;
+  }
+  // Every special token starts with "<|"; none is a prefix of another, so the first one found at
+  // the leftmost "<|" that starts one is the match tiktoken's special-token regex finds.
+  size_t done = 0;
+  for (size_t at = text.find("<|"); at != std::string_view::npos; at = text.find("<|", at + 1)) {
+    for (const SpecialToken& token : t.spec.specials) {
+      if (text.compare(at, token.text.size(), token.text) == 0) {
+        ordinary(text.substr(done, at - done));
+        sink(token.id);
+        done = at + token.text.size();
+        at = done - 1;  // the loop's find starts at `done`
+        break;
+      }
+    }
+  }
+  ordinary(text.substr(done));
+}
+
+template <typename Sink>
+void encode_any(const Encoding::Tables& t, std::string_view text, SpecialTokens special,
+                Sink& sink) {
+  if (is_valid_utf8(text)) {
+    encode_valid(t, text, special, sink);
+    return;
+  }
+  std::string replaced;
+  replace_invalid_utf8(text, replaced);
+  encode_valid(t, replaced, special, sink);
+}
+
+}  // namespace
+
+const Encoding& Encoding::get(EncodingId id) {
+  static std::once_flag once[std::size(kAllEncodings)];
+  static std::unique_ptr<Encoding> instances[std::size(kAllEncodings)];
+  const auto index = static_cast<size_t>(id);
+  std::call_once(once[index], [&] { instances[index].reset(new Encoding(id, load_tables(id))); });
+  return *instances[index];
+}
+
+Encoding::Encoding(EncodingId id, std::unique_ptr<Tables> tables) : id_(id), tables_(std::move(tables)) {}
+Encoding::~Encoding() = default;
+
+TokenId Encoding::n_vocab() const { return tables_->spec.n_vocab; }
+size_t Encoding::mergeable_token_count() const { return tables_->ranks.size(); }
+std::span<const SpecialToken> Encoding::special_tokens() const { return tables_->spec.specials; }
+
+void Encoding::encode(std::string_view text, std::vector<TokenId>& out, SpecialTokens special) const {
+  TokenAppender sink{out};
+  encode_any(*tables_, text, special, sink);
+}
+
+std::vector<TokenId> Encoding::encode(std::string_view text, SpecialTokens special) const {
+  std::vector<TokenId> out;
+  out.reserve(text.size() / 3 + 1);
+  encode(text, out, special);
+  return out;
+}
+
+size_t Encoding::count(std::string_view text, SpecialTokens special) const {
+  TokenCounter sink;
+  encode_any(*tables_, text, special, sink);
+  return sink.count;
+}
+
+std::string_view Encoding::token_bytes(TokenId id) const {
+  if (id < tables_->ranks.size()) return tables_->ranks.bytes_of(id);
+  for (const SpecialToken& token : tables_->spec.specials) {
+    if (token.id == id) return token.text;
+  }
+  return {};
+}
+
+bool Encoding::decode(std::span<const TokenId> ids, std::string& out) const {
+  for (TokenId id : ids) {
+    const std::string_view bytes = token_bytes(id);
+    if (bytes.empty()) return false;
+    out.append(bytes);
+  }
+  return true;
+}
+
+std::optional<TokenId> Encoding::token_of(std::string_view bytes) const {
+  const uint32_t rank = tables_->ranks.find(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (rank == kNoRank) return std::nullopt;
+  return rank;
+}
+
+bool Encoding::pretokenize(std::string_view text, std::vector<std::string_view>& pieces) const {
+  if (!is_valid_utf8(text)) return false;
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const detail::PieceMatcher matcher(s, text.size(), detail::unicode_classes());
+  for (size_t i = 0; i < text.size();) {
+    const size_t end = id_ == EncodingId::kO200kBase ? matcher.next_o200k(i) : matcher.next_cl100k(i);
+    pieces.push_back(text.substr(i, end - i));
+    i = end;
+  }
+  return true;
+}
+
+bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+
+void replace_invalid_utf8(std::string_view text, std::string& out) {
+  // The WHATWG Encoding Standard's UTF-8 decoder: a lead byte fixes how many continuation bytes
+  // follow and the allowed range of the first one (no overlongs, surrogates or > U+10FFFF); at the
+  // first byte that does not fit, one U+FFFD replaces the bytes taken so far and that byte is read
+  // again as a new lead.
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  out.reserve(out.size() + n);
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t b = s[i];
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    size_t need = 0;
+    uint8_t lower = 0x80, upper = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      need = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      need = 2;
+      if (b == 0xE0) lower = 0xA0;
+      if (b == 0xED) upper = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      need = 3;
+      if (b == 0xF0) lower = 0x90;
+      if (b == 0xF4) upper = 0x8F;
+    } else {
+      out.append(kReplacement, 3);
+      ++i;
+      continue;
+    }
+    size_t k = 1;
+    for (; k <= need; ++k) {
+      if (i + k >= n || s[i + k] < lower || s[i + k] > upper) break;
+      lower = 0x80;
+      upper = 0xBF;
+    }
+    if (k > need) {
+      out.append(text.substr(i, need + 1));
+    } else {
+      out.append(kReplacement, 3);
+    }
+    i += k;
+  }
+}
+
+}  // namespace tuneprep
