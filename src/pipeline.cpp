@@ -11,8 +11,11 @@
 #include <fmt/core.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 
+#include <openssl/evp.h>
+
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/split.hpp"
+#include "tuneprep/tokenizer.hpp"
 
 namespace tuneprep {
 namespace fs = std::filesystem;
@@ -52,6 +55,26 @@ void append_source(std::string& out, const std::string& path, const SourceLocati
   out += fmt::format(",\"line\":{},\"column\":{}}}", source.line, source.column);
 }
 
+// Appends `,"record":<text>` for a record's original bytes. JSON cannot hold invalid UTF-8, so
+// such a record is written readable (U+FFFD replacement) and exact (`record_base64`): no byte lost.
+void append_original_record(std::string& out, std::string_view text) {
+  out += ",\"record\":";
+  if (is_valid_utf8(text)) {
+    append_json_string(out, text);
+    return;
+  }
+  std::string replaced;
+  replace_invalid_utf8(text, replaced);
+  append_json_string(out, replaced);
+  std::string encoded(4 * ((text.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  encoded.resize(static_cast<size_t>(n));
+  out += ",\"record_base64\":\"";
+  out += encoded;
+  out += '"';
+}
+
 std::string render_rejected(const std::string& path, const Record& record,
                             const std::vector<Diagnostic>& diagnostics) {
   std::string out;
@@ -75,8 +98,8 @@ std::string render_rejected(const std::string& path, const Record& record,
     }
     out += '}';
   }
-  out += "],\"record\":";
-  append_json_string(out, record.text);
+  out += ']';
+  append_original_record(out, record.text);
   out += "}\n";
   return out;
 }
@@ -231,8 +254,8 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       append_source(line, files[record.source.file_index].path, record.source);
       line += ",\"duplicate_of\":";
       append_source(line, files[first->file_index].path, *first);
-      line += ",\"kind\":\"exact\",\"similarity\":1.0,\"record\":";
-      append_json_string(line, record.text);
+      line += ",\"kind\":\"exact\",\"similarity\":1.0";
+      append_original_record(line, record.text);
       line += "}\n";
       ok = outputs.write(OutputSet::kDuplicates, line, error);
     } else {
