@@ -689,3 +689,14 @@ TEST_CASE("written openai-chat and dpo lines normalize back to the same example"
     CHECK(*back.example == *original.example);
   }
 }
+
+TEST_CASE("a repeated message key keeps only its last value") {
+  auto result = normalize(
+      R"({"messages":[{"role":"user","content":[{"type":"text","text":"old"}],"content":"new","weight":1,"weight":null},)"
+      R"({"role":"assistant","content":"a"}]})");
+  REQUIRE(result.diagnostics.empty());
+  const Message& user = result.example->messages[0];
+  CHECK(*user.content == "new");
+  CHECK(user.content_parts_json.empty());
+  CHECK_FALSE(user.weight.has_value());
+}

@@ -64,6 +64,11 @@ std::string quoted(std::string_view text) {
 // OpenAI content: a string, null, or an array of parts whose text parts are joined with "\n"
 // (the parts themselves are kept for output so images and files survive a rewrite).
 void read_content(element value, Origin& origin, MapContext& ctx, Message& message) {
+  // A repeated key replaces what an earlier one set (last value wins, as in Python).
+  message.content.reset();
+  message.content_parts_json.clear();
+  origin.rich_parts = false;
+  origin.content_failed = false;
   switch (value.type()) {
     case element_type::STRING: {
       std::string_view text;
@@ -131,6 +136,7 @@ void read_content(element value, Origin& origin, MapContext& ctx, Message& messa
 
 // OpenAI accepts a per-message weight of 0 or 1; a JSON 1.0 is the same number.
 void read_weight(element value, const Origin& origin, MapContext& ctx, Message& message) {
+  message.weight.reset();
   int64_t weight = -1;
   switch (value.type()) {
     case element_type::INT64:
@@ -161,6 +167,7 @@ void read_weight(element value, const Origin& origin, MapContext& ctx, Message& 
 // Optional string field: null counts as absent (API response dumps carry `"name": null`).
 void read_optional_string(element value, const Origin& origin, std::string_view key, MapContext& ctx,
                           std::string& out) {
+  out.clear();
   if (is_null(value)) return;
   std::string_view text;
   if (value.get_string().get(text)) {
@@ -173,6 +180,7 @@ void read_optional_string(element value, const Origin& origin, std::string_view 
 // Optional JSON field kept as minified JSON, of one required type; null counts as absent.
 void read_optional_json(element value, const Origin& origin, std::string_view key, element_type type,
                         std::string_view expected, MapContext& ctx, std::string& out) {
+  out.clear();
   if (is_null(value)) return;
   if (value.type() != type) {
     ctx.wrong_type(pointer_of(origin, key), expected, value);
