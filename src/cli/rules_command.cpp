@@ -1,4 +1,4 @@
-// `tuneprep rules`: lists the rule registry.
+// `tuneprep rules`: lists the rule registry (text, JSON Lines, or the Markdown of docs/rules.md).
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
@@ -9,7 +9,7 @@ namespace tuneprep::cli {
 
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions&) {
   auto json = std::make_shared<bool>(false);
-  command.add_flag("--json", *json, "Print the rules as JSON Lines");
+  command.add_flag("--json", *json, "Print the rules as JSON Lines (id, severity, description, fix)");
   return [json]() {
     for (const RuleInfo& rule : all_rules()) {
       if (*json) {
@@ -19,11 +19,18 @@ CommandRunner setup_rules(CLI::App& command, const GlobalOptions&) {
         append_json_string(line, severity_name(rule.default_severity));
         line += ",\"description\":";
         append_json_string(line, rule.description);
+        line += ",\"fix\":";
+        if (rule.fix.empty()) {
+          line += "null";
+        } else {
+          append_json_string(line, rule.fix);
+        }
         line += "}";
         fmt::print("{}\n", line);
       } else {
-        fmt::print("{:<22} {:<8} {}\n", rule.name, severity_name(rule.default_severity),
+        fmt::print("{:<27} {:<8} {}\n", rule.name, severity_name(rule.default_severity),
                    rule.description);
+        if (!rule.fix.empty()) fmt::print("{:<27} {:<8} fix: {}\n", "", "", rule.fix);
       }
     }
     return kExitClean;
