@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace tuneprep::json_scan {
@@ -18,11 +19,17 @@ inline size_t skip_ws(std::string_view s, size_t i) {
 }
 
 // `i` at the opening quote. Returns the index past the closing quote, kNpos when unterminated.
+// Jumps between quotes with memchr; a quote is escaped when an odd run of backslashes precedes it.
 inline size_t skip_string(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '"') return i + 1;
-    if (c == '\\') ++i;  // the escaped byte can never close the string
+  size_t from = i + 1;
+  while (from < s.size()) {
+    const void* hit = std::memchr(s.data() + from, '"', s.size() - from);
+    if (hit == nullptr) return kNpos;
+    const size_t q = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    size_t backslashes = 0;
+    while (q - backslashes > i + 1 && s[q - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return q + 1;
+    from = q + 1;
   }
   return kNpos;
 }

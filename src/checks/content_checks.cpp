@@ -8,6 +8,10 @@
 
 #include <xxhash.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tuneprep::checks {
 namespace {
 
@@ -218,15 +222,123 @@ std::optional<std::string_view> find_confirmed(const ContentPatterns& patterns, 
   return std::nullopt;
 }
 
+namespace {
+
+bool fence_line(std::string_view text, size_t i, size_t line_end) {
+  while (i < line_end && (text[i] == ' ' || text[i] == '\t')) ++i;
+  if (line_end - i < 3) return false;
+  const char c = text[i];
+  return (c == '`' || c == '~') && text[i + 1] == c && text[i + 2] == c;
+}
+
+struct BlockMasks {
+  uint64_t blank;  // bit k: p[k] is a space, tab or CR
+  uint64_t stop;   // bit k: p[k] is '.', '!' or '?'
+};
+
+// Classifies 64 bytes at once. A per-byte branch on word boundaries mispredicts every few bytes;
+// with masks the loops below jump from boundary to boundary instead.
+inline BlockMasks block_masks(const char* p) {
+  BlockMasks m{0, 0};
+#if defined(__SSE2__)
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    __m128i blank = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    blank = _mm_or_si128(blank, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), _mm_cmpeq_epi8(v, _mm_set1_epi8('!')));
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+    m.blank |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(blank))) << (16 * k);
+    m.stop |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(stop))) << (16 * k);
+  }
+#else
+  for (int k = 0; k < 64; ++k) {
+    const char c = p[k];
+    m.blank |= static_cast<uint64_t>(c == ' ' || c == '\t' || c == '\r') << k;
+    m.stop |= static_cast<uint64_t>(c == '.' || c == '!' || c == '?') << k;
+  }
+#endif
+  return m;
+}
+
+// Walks one line text[begin, end): on_word(begin, end) for each run of non-blank bytes, and
+// on_sentence_end(pos) after each '.', '!' or '?' followed by a blank or the line end.
+template <typename OnWord, typename OnSentenceEnd>
+void scan_line(std::string_view text, size_t begin, size_t end, OnWord&& on_word,
+               OnSentenceEnd&& on_sentence_end) {
+  bool previous_blank = true;
+  size_t pending_start = begin;  // start of a word that began in an earlier block
+  for (size_t block = begin; block < end; block += 64) {
+    const size_t valid = std::min<size_t>(64, end - block);
+    BlockMasks m;
+    bool next_blank = true;  // the byte after this block, or the line end
+    if (valid == 64) {
+      m = block_masks(text.data() + block);
+      if (block + 64 < end) {
+        const char c = text[block + 64];
+        next_blank = c == ' ' || c == '\t' || c == '\r';
+      }
+    } else {  // the tail: copy and pad with blanks so nothing past the text is read
+      char tail[64];
+      std::memcpy(tail, text.data() + block, valid);
+      std::memset(tail + valid, ' ', 64 - valid);
+      m = block_masks(tail);
+    }
+    const uint64_t blank_before = (m.blank << 1) | (previous_blank ? 1u : 0u);
+    uint64_t starts = ~m.blank & blank_before;
+    uint64_t ends = m.blank & ~blank_before;
+    while (ends != 0) {
+      const int e = __builtin_ctzll(ends);
+      ends &= ends - 1;
+      size_t word_start = pending_start;
+      if (starts != 0 && __builtin_ctzll(starts) < e) {
+        word_start = block + static_cast<size_t>(__builtin_ctzll(starts));
+        starts &= starts - 1;
+      }
+      on_word(word_start, block + static_cast<size_t>(e));
+    }
+    if (starts != 0) pending_start = block + static_cast<size_t>(__builtin_ctzll(starts));
+    uint64_t sentence_ends = m.stop & ((m.blank >> 1) | (static_cast<uint64_t>(next_blank) << 63));
+    while (sentence_ends != 0) {
+      const int k = __builtin_ctzll(sentence_ends);
+      sentence_ends &= sentence_ends - 1;
+      on_sentence_end(block + static_cast<size_t>(k) + 1);
+    }
+    previous_blank = (m.blank >> 63) & 1;
+  }
+  if (!previous_blank) on_word(pending_start, end);
+}
+
+bool has_letter(std::string_view word) {
+  return std::any_of(word.begin(), word.end(), is_alpha);
+}
+
+// The first 8 bytes of a word and its length in one integer: unequal fingerprints mean unequal
+// words, so the common case costs one compare.
+inline uint64_t word_fingerprint(std::string_view text, size_t begin, size_t end) {
+  uint64_t head = 0;
+  const size_t len = end - begin;
+  if (begin + 8 <= text.size()) {
+    std::memcpy(&head, text.data() + begin, 8);
+    if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
+  } else {
+    std::memcpy(&head, text.data() + begin, std::min<size_t>(len, 8));
+  }
+  return head ^ (static_cast<uint64_t>(len) * 0x9E3779B97F4A7C15ULL);
+}
+
+}  // namespace
+
 ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& scratch) {
   constexpr size_t kMinSentence = 24;
   constexpr uint32_t kSentenceRepeats = 3;
   constexpr uint32_t kWordRepeats = 8;
   ResponseShape shape;
   scratch.clear();
+  const size_t n = text.size();
   bool in_fence = false;
   uint32_t fences = 0;
   std::string_view previous_word;
+  uint64_t previous_fingerprint = 0;
   uint32_t word_run = 0;
 
   auto add_sentence = [&](size_t begin, size_t end) {
@@ -236,45 +348,46 @@ ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& 
                        static_cast<uint32_t>(s.size())});
   };
 
-  size_t line_start = 0;
-  while (line_start < text.size()) {
-    const void* nl = std::memchr(text.data() + line_start, '\n', text.size() - line_start);
-    const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-    const std::string_view line = trim(text.substr(line_start, line_end - line_start));
+  size_t i = 0;
+  while (i < n) {
+    const void* nl = std::memchr(text.data() + i, '\n', n - i);
+    const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : n;
+    const std::string_view line = trim(text.substr(i, line_end - i));
     if (!line.empty()) shape.last_line = line;
-    if (line.substr(0, 3) == "```" || line.substr(0, 3) == "~~~") {
+    if (fence_line(text, i, line_end)) {
       in_fence = !in_fence;
       ++fences;
+      previous_word = {};
+      previous_fingerprint = 0;
+      word_run = 0;
     } else if (!in_fence) {
-      size_t sentence_start = line_start;
-      for (size_t i = line_start; i < line_end; ++i) {
-        const char c = text[i];
-        if ((c == '.' || c == '!' || c == '?') && (i + 1 == line_end || is_space(text[i + 1]))) {
-          ++shape.sentence_ends;
-          add_sentence(sentence_start, i + 1);
-          sentence_start = i + 1;
-        }
-      }
+      // Code blocks are skipped: repeated lines are normal in code.
+      size_t sentence_start = i;
+      scan_line(
+          text, i, line_end,
+          [&](size_t w, size_t end) {
+            const uint64_t fingerprint = word_fingerprint(text, w, end);
+            if (fingerprint == previous_fingerprint &&
+                (end - w <= 8 || text.substr(w, end - w) == previous_word)) {
+              // Only words with a letter count as stutter, so number matrices and table rules do not.
+              if (++word_run >= kWordRepeats && shape.repeated_word.empty() &&
+                  has_letter(text.substr(w, end - w))) {
+                shape.repeated_word = text.substr(w, end - w);
+              }
+            } else {
+              previous_fingerprint = fingerprint;
+              previous_word = text.substr(w, end - w);
+              word_run = 1;
+            }
+          },
+          [&](size_t end) {
+            ++shape.sentence_ends;
+            add_sentence(sentence_start, end);
+            sentence_start = end;
+          });
       add_sentence(sentence_start, line_end);
-      // Words: runs of non-space bytes; a run counts only if it has a letter, so number matrices
-      // and table rules do not look like stutter.
-      size_t i = line_start;
-      while (i < line_end && shape.repeated_word.empty()) {
-        while (i < line_end && is_space(text[i])) ++i;
-        const size_t w = i;
-        bool letter = false;
-        while (i < line_end && !is_space(text[i])) letter |= is_alpha(text[i++]);
-        if (i == w) break;
-        const std::string_view word = text.substr(w, i - w);
-        if (letter && word == previous_word) {
-          if (++word_run >= kWordRepeats) shape.repeated_word = word;
-        } else {
-          word_run = 1;
-        }
-        previous_word = letter ? word : std::string_view{};
-      }
     }
-    line_start = line_end + 1;
+    i = line_end + 1;
   }
   shape.unclosed_fence = fences % 2 == 1;
 
@@ -282,12 +395,13 @@ ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& 
     std::sort(scratch.begin(), scratch.end(), [](const SentenceRef& a, const SentenceRef& b) {
       return a.hash != b.hash ? a.hash < b.hash : a.offset < b.offset;
     });
-    for (size_t i = 0; i + kSentenceRepeats <= scratch.size(); ++i) {
-      const SentenceRef& first = scratch[i];
+    for (size_t k = 0; k + kSentenceRepeats <= scratch.size(); ++k) {
+      const SentenceRef& first = scratch[k];
+      if (scratch[k + kSentenceRepeats - 1].hash != first.hash) continue;
       const std::string_view s = text.substr(first.offset, first.length);
       uint32_t same = 1;
-      for (size_t k = i + 1; k < scratch.size() && scratch[k].hash == first.hash; ++k) {
-        same += text.substr(scratch[k].offset, scratch[k].length) == s;  // rule out collisions
+      for (size_t m = k + 1; m < scratch.size() && scratch[m].hash == first.hash; ++m) {
+        same += text.substr(scratch[m].offset, scratch[m].length) == s;  // rule out collisions
       }
       if (same >= kSentenceRepeats) {
         shape.repeated_sentence = s;

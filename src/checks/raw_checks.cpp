@@ -1,6 +1,7 @@
 // raw_checks: the rules that need the record's raw text rather than the normalized Example
 // (unknown-key, bom-or-crlf), and the dataset-level diagnostics (too-few-examples, duplicate-example).
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <span>
 #include <string>
@@ -30,11 +31,20 @@ constexpr std::string_view kPreferencePromptTop[] = {"prompt", "chosen", "reject
 constexpr std::string_view kPreferenceShareGptTop[] = {"conversations", "chosen", "rejected", "system"};
 constexpr std::string_view kTranscriptTop[] = {"chosen", "rejected"};
 
+// Where an object sits, for the message: the top level, `input`, or message N.
+struct Place {
+  enum Kind : uint8_t { kTop, kInput, kMessage } kind = kTop;
+  size_t index = 0;
+};
+
+// Walks the record once per nesting level, keeping the JSON pointer of the current object in one
+// reused buffer; strings are only built for findings.
 struct KeyChecker {
   std::string_view text;
   std::string_view format_name;
   const RuleConfig& config;
   std::vector<Diagnostic>& out;
+  std::string path;     // pointer of the object being walked
   std::string decoded;  // a key written with escapes, decoded
 
   std::string_view decode(std::string_view raw) {
@@ -45,48 +55,63 @@ struct KeyChecker {
     return decoded;
   }
 
-  // Reports the unknown keys of the object at `open`; calls nested(key, value_pos, pointer) for
-  // each known key so the caller can descend.
+  void report(std::string_view key, Place place) {
+    std::string pointer = path + "/";
+    append_pointer_token(pointer, key);
+    const std::string shown = key.size() > 60 ? std::string(key.substr(0, 60)) + "…" : std::string(key);
+    std::string where = place.kind == Place::kInput     ? "in input "
+                        : place.kind == Place::kMessage ? fmt::format("in message {} ", place.index)
+                                                        : std::string();
+    Diagnostic d = make_diagnostic(
+        RuleId::kUnknownKey,
+        fmt::format("unknown key \"{}\" {}(not part of the {} format; dropped on output)", shown, where,
+                    format_name),
+        std::move(pointer));
+    d.severity = config.severity(RuleId::kUnknownKey);
+    out.push_back(std::move(d));
+  }
+
+  // Reports the unknown keys of the object at `open`; calls nested(key, value_pos) for each known
+  // key with `path` extended by that key, so the caller can descend.
   template <typename Nested>
-  void object(size_t open, Keys allowed, const std::string& pointer, std::string_view where,
-              Nested&& nested) {
+  void object(size_t open, Keys allowed, Place place, Nested&& nested) {
     if (open >= text.size() || text[open] != '{') return;
     json_scan::ObjectMembers members(text, open);
     while (members.next()) {
       const std::string_view key = decode(members.key());
-      std::string member_pointer = pointer + "/";
-      append_pointer_token(member_pointer, key);
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Diagnostic d = make_diagnostic(
-            RuleId::kUnknownKey,
-            fmt::format("unknown key \"{}\" {}(not part of the {} format; dropped on output)",
-                        key.size() > 60 ? std::string(key.substr(0, 60)) + "…" : std::string(key),
-                        where, format_name),
-            std::move(member_pointer));
-        d.severity = config.severity(RuleId::kUnknownKey);
-        out.push_back(std::move(d));
-      } else {
-        nested(std::string(key), members.value_pos(), member_pointer);
+        report(key, place);
+        continue;
       }
+      const size_t keep = path.size();
+      path += '/';
+      path += key;  // a known key: no '~' or '/' to escape
+      nested(key, members.value_pos());
+      path.resize(keep);
     }
   }
 
-  void object(size_t open, Keys allowed, const std::string& pointer, std::string_view where) {
-    object(open, allowed, pointer, where, [](const std::string&, size_t, const std::string&) {});
+  void object(size_t open, Keys allowed, Place place) {
+    object(open, allowed, place, [](std::string_view, size_t) {});
   }
 
   // A list of message objects (an object on its own is checked as one message).
-  void messages(size_t pos, Keys allowed, const std::string& pointer) {
+  void messages(size_t pos, Keys allowed) {
     if (pos >= text.size()) return;
     if (text[pos] == '{') {
-      object(pos, allowed, pointer, "in a message ");
+      object(pos, allowed, Place{Place::kMessage, 0});
       return;
     }
     if (text[pos] != '[') return;
     json_scan::ArrayElements elements(text, pos);
+    char digits[24];
     for (size_t k = 0; elements.next(); ++k) {
-      object(elements.value_pos(), allowed, fmt::format("{}/{}", pointer, k),
-             fmt::format("in message {} ", k));
+      const size_t keep = path.size();
+      const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, k);
+      path += '/';
+      path.append(digits, end);
+      object(elements.value_pos(), allowed, Place{Place::kMessage, k});
+      path.resize(keep);
     }
   }
 };
@@ -97,48 +122,48 @@ void check_unknown_keys(std::string_view record_text, SourceFormat format, const
                         std::vector<Diagnostic>& out) {
   if (!config.enabled(RuleId::kUnknownKey) || format == SourceFormat::kCsv) return;
   const size_t open = json_scan::skip_ws(record_text, 0);
-  KeyChecker keys{record_text, source_format_name(format), config, out, {}};
-  const std::string root;
+  KeyChecker keys{record_text, source_format_name(format), config, out, {}, {}};
+  const Place top;
   switch (format) {
     case SourceFormat::kOpenAiChat:
-      keys.object(open, kChatTop, root, "", [&](const std::string& key, size_t value, const std::string& p) {
-        if (key == "messages") keys.messages(value, kChatMessage, p);
+      keys.object(open, kChatTop, top, [&](std::string_view key, size_t value) {
+        if (key == "messages") keys.messages(value, kChatMessage);
       });
       break;
     case SourceFormat::kDpoOpenAi:
-      keys.object(open, kDpoTop, root, "", [&](const std::string& key, size_t value, const std::string& p) {
+      keys.object(open, kDpoTop, top, [&](std::string_view key, size_t value) {
         if (key == "input") {
-          keys.object(value, kChatTop, p, "in input ", [&](const std::string& k, size_t v, const std::string& q) {
-            if (k == "messages") keys.messages(v, kChatMessage, q);
+          keys.object(value, kChatTop, Place{Place::kInput, 0}, [&](std::string_view k, size_t v) {
+            if (k == "messages") keys.messages(v, kChatMessage);
           });
         } else {
-          keys.messages(value, kChatMessage, p);
+          keys.messages(value, kChatMessage);
         }
       });
       break;
     case SourceFormat::kPromptCompletion:
-      keys.object(open, kPromptCompletion, root, "");
+      keys.object(open, kPromptCompletion, top);
       break;
     case SourceFormat::kAlpaca:
-      keys.object(open, kAlpaca, root, "");
+      keys.object(open, kAlpaca, top);
       break;
     case SourceFormat::kShareGpt:
-      keys.object(open, kShareGptTop, root, "", [&](const std::string& key, size_t value, const std::string& p) {
-        if (key == "conversations") keys.messages(value, kShareGptMessage, p);
+      keys.object(open, kShareGptTop, top, [&](std::string_view key, size_t value) {
+        if (key == "conversations") keys.messages(value, kShareGptMessage);
       });
       break;
     case SourceFormat::kPreferencePrompt:
-      keys.object(open, kPreferencePromptTop, root, "", [&](const std::string& key, size_t value, const std::string& p) {
-        if (key != "system") keys.messages(value, kChatMessage, p);
+      keys.object(open, kPreferencePromptTop, top, [&](std::string_view key, size_t value) {
+        if (key != "system") keys.messages(value, kChatMessage);
       });
       break;
     case SourceFormat::kPreferenceShareGpt:
-      keys.object(open, kPreferenceShareGptTop, root, "", [&](const std::string& key, size_t value, const std::string& p) {
-        if (key != "system") keys.messages(value, kShareGptMessage, p);
+      keys.object(open, kPreferenceShareGptTop, top, [&](std::string_view key, size_t value) {
+        if (key != "system") keys.messages(value, kShareGptMessage);
       });
       break;
     case SourceFormat::kPreferenceTranscript:
-      keys.object(open, kTranscriptTop, root, "");
+      keys.object(open, kTranscriptTop, top);
       break;
     case SourceFormat::kCsv:
       break;

@@ -76,7 +76,8 @@ struct RuleChecker::Impl {
   simdjson::dom::parser calls_parser;
   simdjson::dom::parser arguments_parser;
   simdjson::dom::parser tools_parser;
-  std::vector<int> hits;
+  std::vector<int> hits;  // patterns the set found somewhere in the example, sorted
+  std::string joined;     // every content string of the example, for the one set scan
   std::vector<checks::SentenceRef> sentences;
   std::vector<std::string> call_ids;    // ids of the open tool calls
   std::vector<std::string> tool_names;  // functions declared by `tools` / `functions`
@@ -303,7 +304,25 @@ struct RuleChecker::Impl {
     }
   }
 
-  // The content rules: one RE2::Set scan, O(1) padding check, one response pass for assistants.
+  // One RE2::Set scan over all content strings of the example joined: a call per string would
+  // cost more in per-call setup than in scanning short messages. A match that spans two strings
+  // is harmless: the per-message confirmation below does not find it.
+  void scan_patterns(const Example& example) {
+    hits.clear();
+    if (!run_pattern_set) return;
+    joined.clear();
+    for (const auto* list : {&example.messages, &example.preferred, &example.non_preferred}) {
+      for (const Message& m : *list) {
+        if (!m.content) continue;
+        joined += *m.content;
+        joined += "\n\n";
+      }
+    }
+    patterns.match(joined, hits);
+    std::sort(hits.begin(), hits.end());  // pattern order keeps output deterministic
+  }
+
+  // The content rules: confirm the set's hits, O(1) padding check, one pass over responses.
   void check_content(const Message& m, std::string_view base, size_t i) {
     if (!m.content) return;
     const std::string_view text = *m.content;
@@ -327,10 +346,8 @@ struct RuleChecker::Impl {
       }
     }
 
-    if (run_pattern_set) {
-      patterns.match(text, hits);
-      if (!hits.empty()) {
-        std::sort(hits.begin(), hits.end());  // pattern order keeps output deterministic
+    if (!hits.empty()) {
+      {
         std::bitset<kRuleCount> reported;
         for (int index : hits) {
           const checks::ContentPattern& p = patterns.pattern(index);
@@ -408,6 +425,7 @@ void RuleChecker::check(const Example& example, std::vector<Diagnostic>& out) {
     return !m.tool_calls_json.empty() || !m.function_call_json.empty();
   });
   if (any_calls || !example.preferred.empty()) impl.load_tool_names(example);
+  impl.scan_patterns(example);
   if (example.kind == ExampleKind::kPreference) {
     impl.check_preference(example);
   } else {
