@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/rule_docs.hpp"
 #include "tuneprep/rules.hpp"
 #include "tuneprep/schema.hpp"
 
@@ -9,8 +10,15 @@ namespace tuneprep::cli {
 
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions&) {
   auto json = std::make_shared<bool>(false);
+  auto markdown = std::make_shared<bool>(false);
   command.add_flag("--json", *json, "Print the rules as JSON Lines (id, severity, description, fix)");
-  return [json]() {
+  command.add_flag("--markdown", *markdown, "Print docs/rules.md: every rule with a bad and a good example")
+      ->excludes(command.get_option("--json"));
+  return [json, markdown]() {
+    if (*markdown) {
+      fmt::print("{}", render_rules_markdown());
+      return kExitClean;
+    }
     for (const RuleInfo& rule : all_rules()) {
       if (*json) {
         std::string line = "{\"id\":";
