@@ -1,7 +1,8 @@
-// rules: the closed registry of rule ids, their severities, and the Diagnostic they produce.
+// rules: the closed registry of rule ids, their severities and fixes, and the Diagnostic they produce.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,38 +16,78 @@ std::string_view severity_name(Severity severity);  // "error", "warning", "info
 std::optional<Severity> severity_from_name(std::string_view name);
 
 // Every rule tuneprep knows. The string id is stable: scripts, configs and suppressions use it.
+// New ids are appended (never inserted or renumbered). The trailing comment names the module that
+// implements the rule: readers (framing), schema (Normalizer), checks (RuleChecker and the raw
+// record checks in checks.hpp), pipeline (dataset level, with the diagnostic built by checks.hpp).
 enum class RuleId : uint16_t {
   // framing and syntax
-  kJsonSyntax,         // the record is not valid JSON
-  kInvalidUtf8,        // the record is not valid UTF-8
-  kRecordTooLarge,     // the record is larger than --max-record-bytes
-  kJsonTooDeep,        // nesting deeper than the parser's limit
-  kCsvFieldCount,      // a CSV row has fewer or more fields than its header
-  kNotAnObject,        // the record is JSON but not an object
+  kJsonSyntax,         // readers/schema: the record is not valid JSON
+  kInvalidUtf8,        // readers/schema: the record is not valid UTF-8
+  kRecordTooLarge,     // readers: the record is larger than --max-record-bytes
+  kJsonTooDeep,        // schema: nesting deeper than the parser's limit
+  kCsvFieldCount,      // readers: a CSV row has fewer or more fields than its header
+  kNotAnObject,        // schema: the record is JSON but not an object
   // shape
-  kUnknownFormat,      // no known input shape matches the record's keys
-  kMissingField,       // a field the shape requires is absent
-  kWrongType,          // a field has the wrong JSON type
+  kUnknownFormat,      // schema: no known input shape matches the record's keys
+  kMissingField,       // schema: a field the shape requires is absent
+  kWrongType,          // schema: a field has the wrong JSON type
   // chat semantics
-  kUnknownRole,        // a message role outside system/user/assistant/tool (or a ShareGPT `from`)
-  kMissingContent,     // a message without content (and without tool_calls where allowed)
-  kEmptyContent,       // a message whose content is empty or whitespace only
-  kNoAssistantMessage, // nothing for the model to learn: no assistant turn
+  kUnknownRole,        // schema: a message role outside system/user/assistant/tool
+  kMissingContent,     // schema: a message without content (and without tool_calls where allowed)
+  kEmptyContent,       // schema: a message whose content is empty or whitespace only
+  kNoAssistantMessage, // schema: nothing for the model to learn: no assistant turn
   // conversion
-  kNotConvertible,     // the example cannot be written in the --to format
+  kNotConvertible,     // schema (write_example): the example cannot be written in the --to format
+  // raw record (checks: check_unknown_keys, check_control_characters, check_bom_or_crlf)
+  kUnknownKey,         // checks: a key the recognised shape does not define
+  kControlCharacter,   // checks: a C0/C1 control character (other than tab, LF, CR) in text
+  kBomOrCrlf,          // checks: a byte-order mark or CR line end in the raw record
+  // chat semantics (checks: RuleChecker)
+  kLastMessageNotAssistant,  // checks: turns after the last assistant message are not trained on
+  kSystemNotFirst,           // checks: a system message after the first non-system message
+  kConsecutiveSameRole,      // checks: two adjacent messages with the same role
+  kInvalidWeight,            // checks: weight other than 0/1, or on a non-assistant message
+  kInvalidToolCall,          // checks: malformed tool_calls / function_call
+  kToolMessageWithoutCall,   // checks: a tool message answering no preceding tool call
+  // weights and coverage (checks: RuleChecker)
+  kAllWeightsZero,           // checks: every assistant message has weight 0
+  kMissingSystemMessage,     // checks: no system message
+  kMissingUserMessage,       // checks: no user message
+  // preference pairs (checks: RuleChecker)
+  kDpoMissingOutput,         // checks: preferred or non-preferred output is empty
+  kDpoIdenticalOutputs,      // checks: preferred and non-preferred outputs are the same
+  kDpoOutputNotAssistant,    // checks: an output message is not an assistant message
+  // dataset level (pipeline; diagnostics built by checks.hpp)
+  kTooFewExamples,           // pipeline: fewer than 10 (error) or 50 (warning) examples
+  kDuplicateExample,         // pipeline: an exact duplicate of an earlier example
+  // content quality (checks: RuleChecker; one shared RE2::Set prefilter)
+  kPiiEmail,                 // checks: an e-mail address
+  kPiiPhone,                 // checks: a phone number
+  kPiiCreditCard,            // checks: a Luhn-valid payment card number
+  kSecretKey,                // checks: an API key / token of a common provider, a private key block
+  kHtmlMarkup,               // checks: HTML tags or entities outside code
+  kMojibake,                 // checks: UTF-8 decoded as Latin-1/cp1252 ("Ã©", "â€™"), U+FFFD
+  kRefusalBoilerplate,       // checks: "As an AI language model..." in a response
+  kRepeatedText,             // checks: a response that repeats itself
+  kTruncatedResponse,        // checks: a response that stops mid-sentence or in a code block
+  kWhitespacePadding,        // checks: content with leading or trailing whitespace
   kCount_
 };
+
+inline constexpr size_t kRuleCount = static_cast<size_t>(RuleId::kCount_);
 
 struct RuleInfo {
   RuleId id;
   std::string_view name;         // kebab-case id, e.g. "missing-content"
   Severity default_severity;
   std::string_view description;  // one line
+  std::string_view fix = {};     // the safe fix (`prepare --fix`), one line; empty when none
 };
 
 std::span<const RuleInfo> all_rules();
 const RuleInfo& rule_info(RuleId id);
 std::optional<RuleId> rule_from_name(std::string_view name);
+std::string_view rule_name(RuleId id);
 
 // One finding about one record. `pointer` is the JSON pointer of the field ("/messages/2/content"),
 // empty for the whole record. `column` is 1-based in characters, 0 when not known.

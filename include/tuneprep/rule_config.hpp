@@ -1,0 +1,67 @@
+// rule_config: which rules run and at what severity, from --enable/--disable/--severity and the
+// `[rules]` table of tuneprep.toml.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tuneprep/rules.hpp"
+
+namespace tuneprep {
+
+// Every rule starts enabled at its default severity. Plain value type: copy it into each worker.
+class RuleConfig {
+ public:
+  RuleConfig();
+
+  bool enabled(RuleId id) const { return enabled_[index(id)]; }
+  Severity severity(RuleId id) const { return severity_[index(id)]; }
+  void set_enabled(RuleId id, bool on) { enabled_[index(id)] = on; }
+  void set_severity(RuleId id, Severity s) { severity_[index(id)] = s; }
+
+  // Applies the configuration to a diagnostic produced anywhere (normalizer, checks, pipeline):
+  // returns false when its rule is disabled (drop it), otherwise sets its severity.
+  bool apply(Diagnostic& d) const;
+  // Drops diagnostics of disabled rules and sets the severity of the rest, keeping their order.
+  void apply(std::vector<Diagnostic>& diagnostics) const;
+
+ private:
+  static size_t index(RuleId id) { return static_cast<size_t>(id); }
+  std::bitset<kRuleCount> enabled_;
+  std::array<Severity, kRuleCount> severity_;
+};
+
+// A usage error (exit code 2) with a ready-to-print message.
+struct RuleConfigError {
+  std::string message;
+};
+
+// The rule options of the command line, as given (each may repeat; comma lists are accepted too).
+struct RuleOptions {
+  std::vector<std::string> enable;    // rule ids
+  std::vector<std::string> disable;   // rule ids
+  std::vector<std::string> severity;  // "ID=error|warning|info"
+};
+
+// Applies `options` on top of `config`: disables first, then enables (so --enable wins when a rule
+// is named in both), then severities. Unknown ids and levels are errors listing the valid ones;
+// `config` is left unchanged on error.
+std::optional<RuleConfigError> apply_rule_options(RuleConfig& config, const RuleOptions& options);
+
+// Applies the `[rules]` table of a tuneprep.toml document (other tables are ignored):
+//   [rules]
+//   disable = ["pii-phone"]
+//   enable = ["missing-system-message"]
+//   severity = { "consecutive-same-role" = "error" }
+// Same order and error rules as apply_rule_options; `source_name` prefixes messages (the path).
+std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
+                                                std::string_view source_name);
+
+// The message for an unknown rule id: names it, suggests the closest id, lists every valid id.
+std::string unknown_rule_message(std::string_view id);
+
+}  // namespace tuneprep

@@ -1,0 +1,77 @@
+// text_format: the human-readable diagnostics (`path:line:col: severity[rule-id]: message`) and
+// the summary line.
+#include <fmt/core.h>
+
+#include "tuneprep/diagnostics.hpp"
+
+namespace tuneprep {
+namespace {
+
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kDim = "\x1b[2m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+std::string_view severity_color(Severity severity) {
+  switch (severity) {
+    case Severity::kError: return "\x1b[1;31m";
+    case Severity::kWarning: return "\x1b[1;33m";
+    case Severity::kInfo: return "\x1b[1;36m";
+  }
+  return "";
+}
+
+std::string plural(uint64_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// "path:line:col" with the parts that are known.
+std::string location(std::string_view path, const Diagnostic& d) {
+  if (d.line == 0) return std::string(path);
+  if (d.column == 0) return fmt::format("{}:{}", path, d.line);
+  return fmt::format("{}:{}:{}", path, d.line, d.column);
+}
+
+}  // namespace
+
+std::string format_summary(const DiagnosticSet& set) {
+  const DiagnosticCounts counts = count_diagnostics(set);
+  std::string line = plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning");
+  if (counts.infos > 0) line += fmt::format(", {} info", counts.infos);
+  line += " in " + plural(set.records, "record") + " of " + plural(set.paths.size(), "file");
+  return line;
+}
+
+std::string format_text(const DiagnosticSet& set, const TextFormatOptions& options) {
+  std::string out;
+  uint64_t shown = 0;
+  for (const FileDiagnostic& fd : set.diagnostics) {
+    if (shown == options.max_diagnostics) break;
+    ++shown;
+    const Diagnostic& d = fd.diagnostic;
+    const std::string_view path = fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "";
+    const std::string where = location(path, d);
+    // Messages are one line; a stray line break would split a diagnostic in two for grep and CI.
+    std::string message = d.message;
+    for (char& c : message) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    if (options.color) {
+      fmt::format_to(std::back_inserter(out), "{}{}:{} {}{}{}[{}{}{}]: {}\n", kBold, where, kReset,
+                     severity_color(d.severity), severity_name(d.severity), kReset, kDim, rule_name(d.rule),
+                     kReset, message);
+    } else {
+      fmt::format_to(std::back_inserter(out), "{}: {}[{}]: {}\n", where, severity_name(d.severity),
+                     rule_name(d.rule), message);
+    }
+  }
+  if (shown < set.diagnostics.size()) {
+    const uint64_t hidden = set.diagnostics.size() - shown;
+    fmt::format_to(std::back_inserter(out), "… {} more diagnostic{} not shown (--max-diagnostics {})\n", hidden,
+                   hidden == 1 ? "" : "s", options.max_diagnostics);
+  }
+  out += options.color ? std::string(kBold) + format_summary(set) + std::string(kReset) : format_summary(set);
+  out += '\n';
+  return out;
+}
+
+}  // namespace tuneprep
