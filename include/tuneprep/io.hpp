@@ -63,6 +63,7 @@ class ByteSource {
   // Raw bytes consumed from the underlying file so far (compressed bytes for .gz/.zst).
   virtual uint64_t raw_bytes_consumed() const = 0;
   // sha256 (lowercase hex) of the raw bytes consumed; complete once read() has returned 0.
+  // Empty when hashing was turned off (InputOptions::compute_sha256).
   virtual std::string raw_sha256() const = 0;
 };
 
@@ -73,6 +74,13 @@ struct OpenResult {
 // Opens a file (read(2) in large chunks) or stdin ("-") and decompresses it when needed.
 // Errors name the path: "data.jsonl.gz: truncated gzip stream".
 OpenResult open_input(const InputFile& file);
+
+struct InputOptions {
+  // SHA-256 runs at about 1.5 GB/s with SHA-NI, slower than framing: commands that do not
+  // report input hashes (validate, stats) turn it off. raw_sha256() is then empty.
+  bool compute_sha256 = true;
+};
+OpenResult open_input(const InputFile& file, const InputOptions& options);
 
 // Wraps a raw byte stream: sniffs the gzip/zstd magic bytes and decompresses (gzip: several
 // concatenated members; zstd: several frames). `declared` is what the name claims; a mismatch

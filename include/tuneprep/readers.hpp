@@ -30,6 +30,8 @@ struct ReaderOptions {
   // Bytes requested per read from the (decompressed) stream. Records crossing chunk boundaries
   // are stitched together; tests set this to a few bytes to exercise that path.
   size_t read_chunk_bytes = 1u << 20;
+  // Passed to open_input: hash the raw input for the manifest (see InputOptions).
+  bool compute_sha256 = true;
 };
 
 inline constexpr size_t kTooLargeKeptBytes = 1024;

@@ -38,7 +38,8 @@ bool ends_with_ci(std::string_view text, std::string_view suffix) {
 // A file descriptor (a regular file, a pipe, stdin). Reads straight into the caller's buffer.
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd, bool owned, std::string name) : fd_(fd), owned_(owned), name_(std::move(name)) {}
+  FileSource(int fd, bool owned, std::string name, bool hash)
+      : fd_(fd), owned_(owned), hash_(hash), name_(std::move(name)) {}
   ~FileSource() override {
     if (owned_) ::close(fd_);
   }
@@ -49,7 +50,7 @@ class FileSource final : public ByteSource {
       const ssize_t n = ::read(fd_, buffer, capacity);
       if (n > 0) {
         consumed_ += static_cast<uint64_t>(n);
-        sha_.update(buffer, static_cast<size_t>(n));
+        if (hash_) sha_.update(buffer, static_cast<size_t>(n));
         return static_cast<size_t>(n);
       }
       if (n == 0) {
@@ -63,11 +64,12 @@ class FileSource final : public ByteSource {
     }
   }
   uint64_t raw_bytes_consumed() const override { return consumed_; }
-  std::string raw_sha256() const override { return sha_.hex(); }
+  std::string raw_sha256() const override { return hash_ ? sha_.hex() : std::string(); }
 
  private:
   int fd_;
   bool owned_;
+  bool hash_;
   std::string name_;
   bool eof_ = false;
   uint64_t consumed_ = 0;
@@ -316,9 +318,12 @@ OpenResult decode_input(std::unique_ptr<ByteSource> raw, std::string_view name, 
   return result;
 }
 
-OpenResult open_input(const InputFile& file) {
+OpenResult open_input(const InputFile& file) { return open_input(file, InputOptions{}); }
+
+OpenResult open_input(const InputFile& file, const InputOptions& options) {
   if (file.path == "-") {
-    return decode_input(std::make_unique<FileSource>(STDIN_FILENO, false, "<stdin>"), "<stdin>", file.compression);
+    return decode_input(std::make_unique<FileSource>(STDIN_FILENO, false, "<stdin>", options.compute_sha256), "<stdin>",
+                        file.compression);
   }
   int fd;
   do {
@@ -327,7 +332,8 @@ OpenResult open_input(const InputFile& file) {
   if (fd < 0) return OpenResult{nullptr, IoError{errno_message(file.path, errno)}};
   // Inputs are read once front to back: let the kernel read ahead aggressively.
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return decode_input(std::make_unique<FileSource>(fd, true, file.path), file.path, file.compression);
+  return decode_input(std::make_unique<FileSource>(fd, true, file.path, options.compute_sha256), file.path,
+                      file.compression);
 }
 
 }  // namespace tuneprep

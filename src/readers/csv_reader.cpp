@@ -261,16 +261,14 @@ class CsvReader final : public FramedReader {
   }
 
   void map_fields(CsvFields& out) const {
-    if (mapping_.system >= 0) out.system = fields_[static_cast<size_t>(mapping_.system)];
-    if (mapping_.response >= 0) out.response = fields_[static_cast<size_t>(mapping_.response)];
+    auto field = [&](int index) -> const std::string& { return fields_[static_cast<size_t>(index)]; };
+    if (mapping_.system >= 0) out.system = field(mapping_.system);
+    if (mapping_.response >= 0) out.response = field(mapping_.response);
     if (mapping_.prompt >= 0) {
-      std::string prompt = fields_[static_cast<size_t>(mapping_.prompt)];
-      if (mapping_.input >= 0) {
-        const std::string& input = fields_[static_cast<size_t>(mapping_.input)];
-        if (!is_blank(input)) {
-          prompt += "\n\n";
-          prompt += input;
-        }
+      std::string prompt = field(mapping_.prompt);
+      if (mapping_.input >= 0 && !is_blank(field(mapping_.input))) {
+        prompt += "\n\n";
+        prompt += field(mapping_.input);
       }
       out.prompt = std::move(prompt);
     }
