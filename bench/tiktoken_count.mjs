@@ -1,5 +1,5 @@
 // Counts the tokens of a text file with npm tiktoken (WASM build of OpenAI's Rust tiktoken), the
-// way a Node user would: read the file as UTF-8, encode_ordinary line by line groups. Prints
+// way a Node user would: read the file as UTF-8, encode_ordinary, count. Prints
 // "<tokens> <seconds>" (encode time only, file read excluded). Usage:
 //   NODE_PATH=<dir with node_modules> node tiktoken_count.mjs ENCODING FILE
 import { createRequire } from "node:module";
