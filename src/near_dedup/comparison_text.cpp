@@ -51,12 +51,6 @@ bool is_unspaced_script(int32_t cp) {
       || (cp >= 0x20000 && cp <= 0x3134F);   // CJK extensions B..G
 }
 
-void append_utf8(int32_t cp, std::string& out) {
-  uint8_t buffer[4];
-  const auto n = utf8proc_encode_char(cp, buffer);
-  out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
-}
-
 // Length of the UTF-8 sequence starting with `lead` in a string we produced (always valid).
 inline size_t utf8_length(unsigned char lead) {
   if (lead < 0x80) return 1;
@@ -81,10 +75,13 @@ constexpr uint64_t kCharShingleSeed = 0x9e3779b97f4a7c15ULL;
 }  // namespace
 
 void fold_for_comparison(std::string_view text, std::string& out) {
-  out.clear();
-  out.reserve(text.size());
+  // Writes through a raw pointer into a buffer sized for the worst case of the ASCII path (the
+  // output of an ASCII byte is at most one byte plus a pending space that replaced an earlier
+  // separator byte), growing it only for decompositions of non-ASCII code points.
+  out.resize(text.size() + 1);
+  char* dst = out.data();
+  size_t length = 0;
   bool pending_space = false;
-  auto emit_separator = [&] { pending_space = !out.empty(); };
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   utf8proc_int32_t decomposed[32];
@@ -93,10 +90,10 @@ void fold_for_comparison(std::string_view text, std::string& out) {
     if (c < 0x80) {
       const char folded = kAsciiFold[c];
       if (folded == 0) {
-        emit_separator();
+        pending_space = length != 0;
       } else {
-        if (pending_space) { out.push_back(' '); pending_space = false; }
-        out.push_back(folded);
+        if (pending_space) { dst[length++] = ' '; pending_space = false; }
+        dst[length++] = folded;
       }
       ++p;
       continue;
@@ -104,7 +101,7 @@ void fold_for_comparison(std::string_view text, std::string& out) {
     utf8proc_int32_t cp = 0;
     const auto n = utf8proc_iterate(p, end - p, &cp);
     if (n <= 0) {  // invalid UTF-8: one byte becomes a separator
-      emit_separator();
+      pending_space = length != 0;
       ++p;
       continue;
     }
@@ -115,24 +112,31 @@ void fold_for_comparison(std::string_view text, std::string& out) {
         static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE),
         &boundclass);
     if (count < 0 || count > 32) {
-      emit_separator();
+      pending_space = length != 0;
       continue;
+    }
+    // Room for every decomposed code point (4 bytes each), a space, and the rest of the input.
+    const size_t needed = length + static_cast<size_t>(count) * 5 + static_cast<size_t>(end - p) + 1;
+    if (needed > out.size()) {
+      out.resize(std::max(needed, out.size() * 2));
+      dst = out.data();
     }
     for (utf8proc_ssize_t i = 0; i < count; ++i) {
       const int32_t d = decomposed[i];
       if (d < 0x80) {
         const char folded = kAsciiFold[d];
-        if (folded == 0) { emit_separator(); continue; }
-        if (pending_space) { out.push_back(' '); pending_space = false; }
-        out.push_back(folded);
+        if (folded == 0) { pending_space = length != 0; continue; }
+        if (pending_space) { dst[length++] = ' '; pending_space = false; }
+        dst[length++] = folded;
       } else if (is_word_category(utf8proc_category(d))) {
-        if (pending_space) { out.push_back(' '); pending_space = false; }
-        append_utf8(d, out);
+        if (pending_space) { dst[length++] = ' '; pending_space = false; }
+        length += static_cast<size_t>(utf8proc_encode_char(d, reinterpret_cast<utf8proc_uint8_t*>(dst + length)));
       } else {
-        emit_separator();
+        pending_space = length != 0;
       }
     }
   }
+  out.resize(length);
 }
 
 std::string fold_for_comparison(std::string_view text) {
@@ -145,6 +149,21 @@ ShingleKind choose_shingle_kind(std::string_view folded) {
   uint64_t word_cps = 0, unspaced_cps = 0, spaces = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(folded.data());
   const auto* end = p + folded.size();
+  // Fast path: every unspaced script is encoded in 3 or 4 bytes, so a text without lead bytes
+  // >= 0xE0 only needs its spaces and code points counted (a loop the compiler vectorizes).
+  bool wide = false;
+  for (const auto* q = p; q < end; ++q) {
+    spaces += *q == ' ';
+    word_cps += (*q & 0xC0) != 0x80;
+    wide |= *q >= 0xE0;
+  }
+  word_cps -= spaces;
+  if (!wide) {
+    if (word_cps >= 64 && spaces * 24 < word_cps) return ShingleKind::kCharacters;
+    return ShingleKind::kWords;
+  }
+  word_cps = 0;
+  spaces = 0;
   while (p < end) {
     if (*p == ' ') { ++spaces; ++p; continue; }
     const size_t n = std::min<size_t>(utf8_length(*p), static_cast<size_t>(end - p));
