@@ -1,0 +1,102 @@
+// Same-prompt groups and their answers, for the `conflicting-answers` rule and --conflicts.
+#include <algorithm>
+#include <limits>
+
+#include "tuneprep/near_dedup.hpp"
+
+namespace tuneprep {
+namespace {
+
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+}  // namespace
+
+struct ConflictGrouper::State {
+  struct Prompt {
+    TextKey key;
+    uint64_t first_id = 0;
+    uint64_t first_answer = 0;
+    uint32_t repeat_head = kNone;  // first later record with this prompt, in `repeats`
+    uint32_t repeat_tail = kNone;
+    bool answers_differ = false;
+  };
+  struct Repeat {
+    uint64_t id = 0;
+    uint64_t answer = 0;
+    uint32_t next = kNone;
+  };
+  std::vector<Prompt> prompts;    // in order of first appearance
+  std::vector<Repeat> repeats;    // later records of a prompt, linked per prompt in input order
+  std::vector<uint32_t> table = std::vector<uint32_t>(1024, kNone);  // open addressing -> prompts
+  size_t conflicting = 0;
+
+  size_t bucket(const TextKey& key) const { return (key.low ^ (key.high * 0x9e3779b97f4a7c15ULL)) & (table.size() - 1); }
+
+  void grow() {
+    std::vector<uint32_t> bigger(table.size() * 2, kNone);
+    table.swap(bigger);
+    for (uint32_t p = 0; p < prompts.size(); ++p) {
+      size_t pos = bucket(prompts[p].key);
+      while (table[pos] != kNone) pos = (pos + 1) & (table.size() - 1);
+      table[pos] = p;
+    }
+  }
+};
+
+ConflictGrouper::ConflictGrouper() : state_(std::make_unique<State>()) {}
+ConflictGrouper::~ConflictGrouper() = default;
+ConflictGrouper::ConflictGrouper(ConflictGrouper&&) noexcept = default;
+ConflictGrouper& ConflictGrouper::operator=(ConflictGrouper&&) noexcept = default;
+
+std::optional<ConflictHit> ConflictGrouper::add(uint64_t id, TextKey prompt, uint64_t answer_hash) {
+  State& s = *state_;
+  if ((s.prompts.size() + 1) * 4 > s.table.size() * 3) s.grow();
+  size_t pos = s.bucket(prompt);
+  for (; s.table[pos] != kNone; pos = (pos + 1) & (s.table.size() - 1)) {
+    State::Prompt& entry = s.prompts[s.table[pos]];
+    if (!(entry.key == prompt)) continue;
+    const auto repeat = static_cast<uint32_t>(s.repeats.size());
+    s.repeats.push_back({id, answer_hash, kNone});
+    if (entry.repeat_tail == kNone) entry.repeat_head = repeat; else s.repeats[entry.repeat_tail].next = repeat;
+    entry.repeat_tail = repeat;
+    const bool differs = answer_hash != entry.first_answer;
+    if (differs && !entry.answers_differ) {
+      entry.answers_differ = true;
+      ++s.conflicting;
+    }
+    return ConflictHit{entry.first_id, differs};
+  }
+  s.table[pos] = static_cast<uint32_t>(s.prompts.size());
+  s.prompts.push_back({prompt, id, answer_hash, kNone, kNone, false});
+  return std::nullopt;
+}
+
+std::vector<ConflictGroup> ConflictGrouper::groups() const {
+  const State& s = *state_;
+  std::vector<ConflictGroup> out;
+  out.reserve(s.conflicting);
+  std::vector<uint64_t> answers;
+  for (const auto& prompt : s.prompts) {
+    if (!prompt.answers_differ) continue;
+    ConflictGroup group;
+    group.prompt = prompt.key;
+    group.ids.push_back(prompt.first_id);
+    answers.assign(1, prompt.first_answer);
+    for (uint32_t r = prompt.repeat_head; r != kNone; r = s.repeats[r].next) {
+      group.ids.push_back(s.repeats[r].id);
+      answers.push_back(s.repeats[r].answer);
+    }
+    std::sort(answers.begin(), answers.end());
+    group.distinct_answers = static_cast<uint32_t>(std::unique(answers.begin(), answers.end()) - answers.begin());
+    out.push_back(std::move(group));
+  }
+  return out;
+}
+
+uint64_t ConflictGrouper::memory_bytes() const {
+  const State& s = *state_;
+  return sizeof(State) + s.prompts.capacity() * sizeof(State::Prompt) + s.repeats.capacity() * sizeof(State::Repeat) +
+         s.table.capacity() * sizeof(uint32_t);
+}
+
+}  // namespace tuneprep
