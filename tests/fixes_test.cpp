@@ -24,7 +24,7 @@ FixSet all_fixes() {
 }
 }  // namespace
 
-TEST_CASE("--fix safe selects every rule with a fix; ids are checked") {
+TEST_CASE("fix spec safe selects every rule with a fix and checks ids") {
   RuleConfigError error;
   auto safe = FixSet::parse("safe", error);
   REQUIRE(safe);

@@ -13,7 +13,7 @@ TEST_CASE("rule config starts with every rule enabled at its default severity") 
   }
 }
 
-TEST_CASE("--disable, --enable and --severity change the config, comma lists included") {
+TEST_CASE("disable, enable and severity options change the config, comma lists included") {
   RuleConfig config;
   RuleOptions options;
   options.disable = {"pii-phone,pii-email", "html-markup"};
