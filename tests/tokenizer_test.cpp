@@ -265,3 +265,28 @@ TEST_CASE("preference accounting counts the prompt with each answer") {
   CHECK(count.preferred.trained == o2.count("Hello there") + 1);
   CHECK(count_chat_tokens(o2, example).total == count.preferred.total);
 }
+
+TEST_CASE("last_safe_split cuts only after a newline before a letter or digit") {
+  CHECK(last_safe_split("") == 0);
+  CHECK(last_safe_split("abc") == 0);
+  CHECK(last_safe_split("a\nb") == 2);
+  CHECK(last_safe_split("a\n1\n ") == 2);       // "\n " is not a cut point
+  CHECK(last_safe_split("a\n\xE6\x97\xA5x\n!") == 2);  // before 日 (a letter), not before '!'
+  CHECK(last_safe_split("a\n\xE6\x97") == 0);         // a truncated sequence is not a letter
+  CHECK(last_safe_split("\nx") == 1);
+  // Encoding the two sides separately gives the ids of the whole, for both encodings.
+  const std::string text = "Hi!\n\n  \nWorld 12\n\xD0\x9F\xD1\x80\xD0\xB8\n/x\n7";
+  for (EncodingId id : kAllEncodings) {
+    const Encoding& encoding = Encoding::get(id);
+    std::string_view rest = text;
+    std::vector<TokenId> pieces;
+    while (size_t cut = last_safe_split(rest)) {
+      std::vector<TokenId> tail = encoding.encode(rest.substr(cut));
+      pieces.insert(pieces.begin(), tail.begin(), tail.end());
+      rest = rest.substr(0, cut);
+    }
+    std::vector<TokenId> head = encoding.encode(rest);
+    pieces.insert(pieces.begin(), head.begin(), head.end());
+    CHECK(pieces == encoding.encode(text));
+  }
+}

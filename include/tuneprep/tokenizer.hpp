@@ -88,6 +88,13 @@ class Encoding {
   std::unique_ptr<Tables> tables_;
 };
 
+// The largest offset k in (0, text.size()) at which `text` can be cut so that encoding
+// text[0, k) and text[k, end) separately gives the same tokens as encoding `text`, for both
+// encodings and both special-token modes; 0 when the text has no such point. It is a position
+// right after a '\n' that is followed by a letter or digit (\p{L} or \p{N}): no pretokenizer
+// piece runs through it. Lets callers tokenize a long text in independent chunks.
+size_t last_safe_split(std::string_view text);
+
 bool is_valid_utf8(std::string_view text);
 // Appends `text` to `out`, replacing each maximal invalid UTF-8 subpart by U+FFFD (EF BF BD), as
 // the WHATWG UTF-8 decoder does. Valid text is copied unchanged.

@@ -36,24 +36,8 @@ struct TokensOptions {
 // How the input is cut into chunks that can be tokenized independently.
 enum class CutRule {
   kLines,     // after any '\n' (--each-line, --chat: every line stands alone anyway)
-  kTextSafe,  // only where no pretokenizer piece can span the cut (whole-text mode)
+  kTextSafe,  // only where no pretokenizer piece can span the cut (last_safe_split)
 };
-
-// Where the whole text may be cut without changing its tokens: after a '\n' that is followed by
-// an ASCII letter or digit. No piece of either pattern contains "\n" followed by a letter or digit
-// (letter runs exclude \r\n as prefix, whitespace and punctuation pieces end before letters and
-// digits), and the piece ending at that '\n' is the same whether text follows or not (its
-// whitespace run contains a newline, so (?!\S) is never consulted). Returns 0 when there is none.
-size_t last_safe_cut(std::string_view text) {
-  for (size_t i = text.size(); i-- > 1;) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-    if (text[i - 1] == '\n' && (letter || (c >= '0' && c <= '9'))) {
-      return i;
-    }
-  }
-  return 0;
-}
 
 struct Chunk {
   std::string text;
@@ -86,7 +70,7 @@ class ChunkReader {
           const size_t newline = buffer.rfind('\n');
           cut = newline == std::string::npos ? 0 : newline + 1;
         } else {
-          cut = last_safe_cut(buffer);
+          cut = last_safe_split(buffer);
         }
       }
       if (cut == 0 && !eof_) {

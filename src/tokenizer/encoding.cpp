@@ -1,6 +1,7 @@
 // tokenizer: Encoding — one-time loading of the embedded rank data, encode/count/decode, special
 // tokens, and the UTF-8 replacement rule for invalid input.
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -328,6 +329,38 @@ bool Encoding::pretokenize(std::string_view text, std::vector<std::string_view>&
     i = end;
   }
   return true;
+}
+
+size_t last_safe_split(std::string_view text) {
+  // Why this is safe: in both patterns a letter run's optional prefix excludes \r and \n,
+  // whitespace pieces end before a non-space, punctuation pieces take only [\r\n] (o200k:
+  // [\r\n/]) after the run, and digit groups start afresh; and the piece ending at the '\n' is
+  // the same whether text follows or not, since its whitespace run contains a newline and so
+  // never reaches (?!\S). Invalid UTF-8 cannot straddle the cut either: '\n' ends any invalid
+  // sequence, so U+FFFD replacement gives the same bytes for the parts as for the whole.
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const detail::UnicodeClasses& classes = detail::unicode_classes();
+  for (size_t i = text.size(); i-- > 1;) {
+    if (s[i - 1] != '\n') continue;
+    const size_t n = text.size() - i;
+    uint32_t cp = s[i];
+    if (cp >= 0x80) {  // strict decode: only a well-formed sequence can be a letter or digit
+      std::string one;
+      replace_invalid_utf8(text.substr(i, std::min<size_t>(n, 4)), one);
+      const auto* u = reinterpret_cast<const uint8_t*>(one.data());
+      if (one.size() >= 2 && u[0] >= 0xC2 && u[0] < 0xE0) {
+        cp = (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu);
+      } else if (one.size() >= 3 && u[0] >= 0xE0 && u[0] < 0xF0) {
+        cp = (u[0] & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu);
+      } else if (one.size() >= 4 && u[0] >= 0xF0) {
+        cp = (u[0] & 0x07u) << 18 | (u[1] & 0x3Fu) << 12 | (u[2] & 0x3Fu) << 6 | (u[3] & 0x3Fu);
+      } else {
+        continue;
+      }
+    }
+    if (classes.of(cp) & (detail::kClassLetter | detail::kClassNumber)) return i;
+  }
+  return 0;
 }
 
 bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
