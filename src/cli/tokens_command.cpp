@@ -14,7 +14,7 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 
-#include "cli/chat_record.hpp"
+#include "tuneprep/schema.hpp"
 #include "cli/cli.hpp"
 #include "tuneprep/models.hpp"
 #include "tuneprep/schema.hpp"
@@ -162,15 +162,26 @@ struct TokensRun {
   }
 
   void chat_chunk(const Chunk& chunk, ChunkResult& result) const {
-    thread_local simdjson::dom::parser parser;
+    thread_local Normalizer normalizer{NormalizeOptions{}};
     uint64_t line_number = chunk.first_line;
     std::string error;
+    Record record;
     for_each_line(chunk.text, [&](std::string_view line) {
       const uint64_t this_line = line_number++;
       if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank line
       error.clear();
-      const std::optional<Example> example = parse_chat_record(parser, line, error);
-      if (!example) {
+      // The same normalizer as prepare and validate: every input shape is accepted.
+      record.text.assign(line);
+      record.source.line = this_line;
+      NormalizeResult normalized = normalizer.normalize(record);
+      const std::optional<Example>& example = normalized.example;
+      if (normalized.has_error() || !example) {
+        for (const Diagnostic& d : normalized.diagnostics) {
+          if (d.severity != Severity::kError) continue;
+          error = fmt::format("{}: {}", rule_info(d.rule).name, d.message);
+          break;
+        }
+        if (error.empty()) error = "record could not be normalized";
         ++result.errors;
         result.out += fmt::format("{{\"line\":{},\"error\":", this_line);
         append_json_string(result.out, error);
