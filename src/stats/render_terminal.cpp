@@ -122,6 +122,28 @@ void distribution_table(Out& out, const std::vector<std::pair<std::string, const
   }
 }
 
+// A bullet, word-wrapped to `width` columns with a hanging indent.
+void wrap(Out& out, std::string_view text, uint32_t width) {
+  const size_t limit = std::max<size_t>(width, 40);
+  std::string line = "  •";
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view word = text.substr(i, end - i);
+    i = end;
+    if (word.empty()) continue;
+    if (columns(line) + 1 + columns(word) > limit && columns(line) > 4) {
+      out.raw(line);
+      line = "   ";
+    }
+    line += ' ';
+    line += word;
+  }
+  out.raw(line);
+}
+
 std::string quoted(std::string_view text, size_t max_chars) { return std::string("\"") + one_line(text, max_chars) + "\""; }
 
 void render_body(Out& out, const StatsReport& r, const TerminalOptions& options) {
@@ -243,7 +265,7 @@ void render_body(Out& out, const StatsReport& r, const TerminalOptions& options)
                         : e.overfitting_risk == OverfittingRisk::kHigh ? p.red(risk)
                                                                        : p.yellow(risk),
                         group(e.suggested_validation_examples)));
-    for (const std::string& advice : e.advice) out.raw(std::string("  • ") + advice);
+    for (const std::string& advice : e.advice) wrap(out, advice, options.width);
   }
 }
 

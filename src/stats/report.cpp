@@ -357,9 +357,10 @@ TrainingEstimate StatsReportBuilder::estimate(const StatsAccumulator& acc, const
         "prompts instead of a validation split.");
   }
   if (r.examples_over_limit && *r.examples_over_limit > 0) {
-    e.advice.push_back(fmt::format(
-        "{} examples exceed the {}-token limit: they would be truncated, and are billed at the limit.",
-        group(*r.examples_over_limit), group(*options.token_limit)));
+    const bool one = *r.examples_over_limit == 1;
+    e.advice.push_back(fmt::format("{} {} the {}-token limit: {} would be truncated, and {} billed at the limit.",
+                                   group(*r.examples_over_limit), one ? "example exceeds" : "examples exceed",
+                                   group(*options.token_limit), one ? "it" : "they", one ? "is" : "are"));
   }
   if (!e.price_per_mtok) {
     e.advice.push_back(options.model ? fmt::format("No built-in price for {}: pass --price-per-mtok to estimate the cost.",
