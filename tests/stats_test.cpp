@@ -104,12 +104,12 @@ TEST_CASE("Built-in price matches the longest model prefix at a name boundary") 
   CHECK_FALSE(builtin_training_price("llama-3-8b").has_value());
 }
 
-TEST_CASE("Code points count each invalid byte once") {
+TEST_CASE("Code points count every byte that is not a continuation byte") {
   CHECK(count_code_points("") == 0);
   CHECK(count_code_points("abc") == 3);
   CHECK(count_code_points("猫 māo") == 5);
   CHECK(count_code_points("a\xff\xfe" "b") == 4);
-  CHECK(count_code_points("\xe7\x8c") == 2);  // truncated 3-byte sequence: two invalid bytes
+  CHECK(count_code_points("\xe7\x8c") == 1);  // a truncated sequence counts once
 }
 
 TEST_CASE("Answer opening lowercases, trims punctuation and folds curly apostrophes") {

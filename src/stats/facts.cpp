@@ -103,7 +103,13 @@ std::string fold_for_matching(std::string_view text) {
 }
 
 bool is_trimmed_punctuation(char c) {
-  return c != '\0' && std::strchr("*_#>\"'`()[]{}.,!?;:", c) != nullptr;
+  switch (c) {
+    case '*': case '_': case '#': case '>': case '"': case '\'': case '`': case '(': case ')': case '[':
+    case ']': case '{': case '}': case '.': case ',': case '!': case '?': case ';': case ':':
+      return true;
+    default:
+      return false;
+  }
 }
 
 void add_script(std::vector<ScriptChars>& out, std::vector<std::pair<int, uint64_t>>& codes) {
@@ -117,22 +123,29 @@ void add_script(std::vector<ScriptChars>& out, std::vector<std::pair<int, uint64
 }
 
 // Counts letters per script code into `codes` (a short list: texts rarely mix many scripts).
+// ASCII, most of most datasets, never reaches ICU: its letters are Latin, the rest Common.
 void count_script_letters(std::string_view text, std::vector<std::pair<int, uint64_t>>& codes) {
-  auto bump = [&codes](int code) {
-    for (auto& entry : codes) {
-      if (entry.first == code) {
-        ++entry.second;
-        return;
-      }
+  uint64_t ascii_letters = 0;
+  int last_code = -1;
+  size_t last_slot = 0;
+  auto bump = [&](int code, uint64_t by) {
+    if (code == last_code) {
+      codes[last_slot].second += by;
+      return;
     }
-    codes.emplace_back(code, 1);
+    size_t slot = 0;
+    while (slot < codes.size() && codes[slot].first != code) ++slot;
+    if (slot == codes.size()) codes.emplace_back(code, 0);
+    codes[slot].second += by;
+    last_code = code;
+    last_slot = slot;
   };
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {  // ASCII fast path: letters are Latin, the rest Common
+    if (c < 0x80) {
       ++i;
-      if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') bump(USCRIPT_LATIN);
+      ascii_letters += static_cast<unsigned>((c | 0x20) - 'a') < 26;
       continue;
     }
     const int32_t cp = next_code_point(text, i);
@@ -140,29 +153,25 @@ void count_script_letters(std::string_view text, std::vector<std::pair<int, uint
     UErrorCode status = U_ZERO_ERROR;
     const UScriptCode code = uscript_getScript(cp, &status);
     if (U_FAILURE(status) || code == USCRIPT_COMMON || code == USCRIPT_INHERITED || code == USCRIPT_UNKNOWN) continue;
-    bump(code);
+    bump(code, 1);
   }
+  if (ascii_letters > 0) bump(USCRIPT_LATIN, ascii_letters);
 }
 
 }  // namespace
 
+// Counts the bytes that start a code point (all but 10xxxxxx continuation bytes): the code point
+// count of valid UTF-8, which the parser has already checked, in one branch-free pass.
 uint32_t count_code_points(std::string_view text) {
   uint64_t count = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
-      ++i;
-    } else {
-      next_code_point(text, i);
-    }
-    ++count;
-  }
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
 }
 
 std::string answer_opening(std::string_view text, uint32_t words) {
   constexpr size_t kMaxBytes = 64;
-  const std::string folded = fold_for_matching(head_of(text, 512));
+  // The output keeps at most 64 bytes, so a few words past that are all that needs folding.
+  const std::string folded = fold_for_matching(head_of(text, 256));
   std::string out;
   uint32_t taken = 0;
   size_t i = 0;
@@ -184,8 +193,15 @@ std::string answer_opening(std::string_view text, uint32_t words) {
 
 bool is_refusal(std::string_view answer) {
   const std::string folded = fold_for_matching(head_of(answer, kRefusalWindow));
-  for (std::string_view phrase : kRefusalPhrases) {
-    if (folded.find(phrase) != std::string::npos) return true;
+  // Every phrase starts a word with 'a' or 'i': only those positions are compared.
+  for (size_t i = 0; i < folded.size(); ++i) {
+    const char c = folded[i];
+    if (c != 'a' && c != 'i') continue;
+    if (i > 0 && static_cast<unsigned>((folded[i - 1] | 0x20) - 'a') < 26) continue;
+    const std::string_view rest(folded.data() + i, folded.size() - i);
+    for (std::string_view phrase : kRefusalPhrases) {
+      if (phrase.front() == c && rest.starts_with(phrase)) return true;
+    }
   }
   return false;
 }
