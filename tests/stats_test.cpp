@@ -469,3 +469,17 @@ TEST_CASE("HTML report is one well-formed self-contained page") {
   CHECK(check_nesting(compare) == "");
   CHECK(compare.find("class=\"notable\"") != std::string::npos);
 }
+
+TEST_CASE("Facts of arbitrary bytes never read out of bounds") {
+  uint64_t state = 12345;
+  auto next = [&state] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes(next() % 64, '\0');
+    for (char& c : bytes) c = static_cast<char>(next() >> 56);
+    Example e = stats_fixture::chat({msg(Role::kSystem, bytes), msg(Role::kUser, bytes), msg(Role::kAssistant, bytes)});
+    const RecordFacts f = facts_from_example(e);
+    CHECK(f.messages.size() == 3);
+    CHECK(f.system_prompt_head.size() <= bytes.size());
+    for (const std::string& opening : f.answer_openings) CHECK(opening.size() <= 64);
+  }
+}
