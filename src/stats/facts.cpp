@@ -1,0 +1,285 @@
+// stats facts: what one accepted Example contributes to the report (messages, system prompt,
+// answer quality signals, Unicode scripts), computed in the parallel stage of the stream.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unicode/uscript.h>
+#include <xxhash.h>
+
+#include "tuneprep/stats.hpp"
+
+namespace tuneprep {
+namespace {
+
+bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return is_space(static_cast<unsigned char>(c)); });
+}
+
+// Decodes one code point at text[i], advancing i. Invalid or truncated sequences yield -1 and
+// advance by one byte, so scanning never stalls and never reads past the end.
+int32_t next_code_point(std::string_view text, size_t& i) {
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int length = 0;
+  int32_t cp = 0;
+  int32_t min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2, cp = b0 & 0x1F, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3, cp = b0 & 0x0F, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    ++i;
+    return -1;
+  }
+  if (i + length > text.size()) {
+    ++i;
+    return -1;
+  }
+  for (int k = 1; k < length; ++k) {
+    const auto b = static_cast<unsigned char>(text[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return -1;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return -1;
+  }
+  i += length;
+  return cp;
+}
+
+// The longest prefix of `text` of at most `max_bytes` that does not cut a code point.
+std::string_view head_of(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// Refusal boilerplate, lowercase with ASCII apostrophes. Phrases that only make sense as a
+// refusal: a hedge like "I cannot be sure" is not listed.
+constexpr std::string_view kRefusalPhrases[] = {
+    "as an ai language model",  "as a language model",       "as an ai model",
+    "as an ai assistant, i",    "i'm sorry, but i can",      "i am sorry, but i can",
+    "i'm sorry, i can't",       "i'm sorry, but as an ai",   "i apologize, but i can",
+    "i cannot help with",       "i can't help with",         "i cannot assist with",
+    "i can't assist with",      "i'm unable to help",        "i am unable to help",
+    "i'm not able to help",     "i cannot fulfill",          "i can't fulfill",
+    "i won't be able to help",  "i must decline",            "i'm not able to provide",
+    "i cannot comply",          "i can't comply",
+};
+constexpr size_t kRefusalWindow = 200;
+
+// Lowercases ASCII and folds U+2019 (’) to an apostrophe so "I’m sorry" matches "i'm sorry".
+std::string fold_for_matching(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(text[i + 2]) == 0x99) {
+      out.push_back('\'');
+      i += 2;
+    } else if (c >= 'A' && c <= 'Z') {
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+bool is_trimmed_punctuation(char c) {
+  switch (c) {
+    case '*': case '_': case '#': case '>': case '"': case '\'': case '`': case '(': case ')': case '[':
+    case ']': case '{': case '}': case '.': case ',': case '!': case '?': case ';': case ':':
+      return true;
+    default:
+      return false;
+  }
+}
+
+void add_script(std::vector<ScriptChars>& out, std::vector<std::pair<int, uint64_t>>& codes) {
+  for (const auto& [code, chars] : codes) {
+    const char* name = uscript_getName(static_cast<UScriptCode>(code));
+    out.push_back(ScriptChars{name ? std::string(name) : std::string("Unknown"), chars});
+  }
+  std::sort(out.begin(), out.end(), [](const ScriptChars& a, const ScriptChars& b) {
+    return a.chars != b.chars ? a.chars > b.chars : a.script < b.script;
+  });
+}
+
+// Counts letters per script code into `codes` (a short list: texts rarely mix many scripts).
+// ASCII, most of most datasets, never reaches ICU: its letters are Latin, the rest Common.
+void count_script_letters(std::string_view text, std::vector<std::pair<int, uint64_t>>& codes) {
+  uint64_t ascii_letters = 0;
+  int last_code = -1;
+  size_t last_slot = 0;
+  auto bump = [&](int code, uint64_t by) {
+    if (code == last_code) {
+      codes[last_slot].second += by;
+      return;
+    }
+    size_t slot = 0;
+    while (slot < codes.size() && codes[slot].first != code) ++slot;
+    if (slot == codes.size()) codes.emplace_back(code, 0);
+    codes[slot].second += by;
+    last_code = code;
+    last_slot = slot;
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      ascii_letters += static_cast<unsigned>((c | 0x20) - 'a') < 26;
+      continue;
+    }
+    const int32_t cp = next_code_point(text, i);
+    if (cp < 0) continue;
+    UErrorCode status = U_ZERO_ERROR;
+    const UScriptCode code = uscript_getScript(cp, &status);
+    if (U_FAILURE(status) || code == USCRIPT_COMMON || code == USCRIPT_INHERITED || code == USCRIPT_UNKNOWN) continue;
+    bump(code, 1);
+  }
+  if (ascii_letters > 0) bump(USCRIPT_LATIN, ascii_letters);
+}
+
+}  // namespace
+
+// Counts the bytes that start a code point (all but 10xxxxxx continuation bytes): the code point
+// count of valid UTF-8, which the parser has already checked, in one branch-free pass.
+uint32_t count_code_points(std::string_view text) {
+  uint64_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
+}
+
+std::string answer_opening(std::string_view text, uint32_t words) {
+  constexpr size_t kMaxBytes = 64;
+  // The output keeps at most 64 bytes, so a few words past that are all that needs folding.
+  const std::string folded = fold_for_matching(head_of(text, 256));
+  std::string out;
+  uint32_t taken = 0;
+  size_t i = 0;
+  while (taken < words && i < folded.size()) {
+    while (i < folded.size() && is_space(static_cast<unsigned char>(folded[i]))) ++i;
+    size_t end = i;
+    while (end < folded.size() && !is_space(static_cast<unsigned char>(folded[end]))) ++end;
+    std::string_view word(folded.data() + i, end - i);
+    i = end;
+    while (!word.empty() && is_trimmed_punctuation(word.front())) word.remove_prefix(1);
+    while (!word.empty() && is_trimmed_punctuation(word.back())) word.remove_suffix(1);
+    if (word.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out.append(word);
+    ++taken;
+  }
+  return std::string(head_of(out, kMaxBytes));
+}
+
+bool is_refusal(std::string_view answer) {
+  const std::string folded = fold_for_matching(head_of(answer, kRefusalWindow));
+  // Every phrase starts a word with 'a' or 'i': only those positions are compared.
+  for (size_t i = 0; i < folded.size(); ++i) {
+    const char c = folded[i];
+    if (c != 'a' && c != 'i') continue;
+    if (i > 0 && static_cast<unsigned>((folded[i - 1] | 0x20) - 'a') < 26) continue;
+    const std::string_view rest(folded.data() + i, folded.size() - i);
+    for (std::string_view phrase : kRefusalPhrases) {
+      if (phrase.front() == c && rest.starts_with(phrase)) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<ScriptChars> scripts_of(std::string_view text) {
+  std::vector<std::pair<int, uint64_t>> codes;
+  count_script_letters(text, codes);
+  std::vector<ScriptChars> out;
+  add_script(out, codes);
+  return out;
+}
+
+RecordFacts facts_from_example(const Example& example, const FactsOptions& options) {
+  RecordFacts facts;
+  facts.format = example.format;
+  std::vector<std::pair<int, uint64_t>> script_codes;
+
+  auto add_messages = [&](const std::vector<Message>& messages) {
+    for (const Message& m : messages) {
+      const std::string_view content = m.content ? std::string_view(*m.content) : std::string_view();
+      facts.messages.push_back(MessageFacts{m.role, count_code_points(content)});
+      if (options.scripts) count_script_letters(content, script_codes);
+    }
+  };
+  add_messages(example.messages);
+  add_messages(example.preferred);
+  add_messages(example.non_preferred);
+
+  for (const Message& m : example.messages) {
+    if (m.role != Role::kSystem || !m.content) continue;
+    const std::string_view prompt = *m.content;
+    facts.has_system_prompt = true;
+    facts.system_prompt_hash = XXH3_64bits(prompt.data(), prompt.size());
+    facts.system_prompt_chars = count_code_points(prompt);
+    facts.system_prompt_head = std::string(head_of(prompt, options.system_prompt_head_bytes));
+    break;
+  }
+
+  // Trained answers: assistant turns of a chat not weighted 0; the preferred answer of a pair
+  // (the non-preferred one is meant to be bad, so its quality is not a signal).
+  auto add_answer = [&](const Message& m) {
+    if (m.role != Role::kAssistant) return;
+    const std::string_view content = m.content ? std::string_view(*m.content) : std::string_view();
+    const bool has_call = !m.tool_calls_json.empty() || !m.function_call_json.empty();
+    if (is_blank(content)) {
+      if (has_call) return;  // a tool-call-only turn: no text to judge
+      ++facts.answers;
+      ++facts.empty_answers;
+      return;
+    }
+    ++facts.answers;
+    uint32_t words = 0;
+    bool in_word = false;
+    for (char c : content) {
+      const bool space = is_space(static_cast<unsigned char>(c));
+      if (!space && !in_word) ++words;
+      in_word = !space;
+      if (words > options.short_answer_max_words) break;
+    }
+    if (words <= options.short_answer_max_words && count_code_points(content) <= options.short_answer_max_chars) {
+      ++facts.short_answers;
+    }
+    if (is_refusal(content)) ++facts.refusals;
+    std::string opening = answer_opening(content, options.opening_words);
+    if (!opening.empty()) facts.answer_openings.push_back(std::move(opening));
+  };
+  if (example.kind == ExampleKind::kPreference) {
+    for (const Message& m : example.preferred) add_answer(m);
+    facts.turns = example.preferred.empty() ? 0 : 1;
+  } else {
+    for (const Message& m : example.messages) {
+      if (m.role != Role::kAssistant || (m.weight && *m.weight == 0)) continue;
+      ++facts.turns;
+      add_answer(m);
+    }
+  }
+  if (options.scripts) add_script(facts.scripts, script_codes);
+  return facts;
+}
+
+}  // namespace tuneprep
