@@ -7,5 +7,3 @@ add_executable(stats_render_fixture tests/stats_render_fixture.cpp)
 target_link_libraries(stats_render_fixture PRIVATE tuneprep)
 target_include_directories(stats_render_fixture PRIVATE tests)
 
-add_executable(stats_bench bench/stats_bench.cpp)
-target_link_libraries(stats_bench PRIVATE tuneprep)
