@@ -360,16 +360,85 @@ class OutputSet {
 
 namespace {
 
+// Where a record came from, compactly (to name it later in duplicate_of or a message).
+struct KeptLocation {
+  uint64_t line = 0;
+  uint32_t file_index = 0;
+  uint32_t column = 0;
+  SourceLocation source() const {
+    SourceLocation location;
+    location.file_index = file_index;
+    location.line = line;
+    location.column = column;
+    return location;
+  }
+};
+
+// Records read before the near index's size is projected from the average record size.
+constexpr uint64_t kProjectionRecords = 4096;
+
+// The serial near-dedup step: the index, where each indexed record came from, and the early
+// projection of the index size against --max-memory.
+class NearStage {
+ public:
+  NearStage(const NearDedupOptions& options, const std::vector<InputFile>& files) : options_(options), index_(options) {
+    for (const InputFile& file : files) {
+      input_bytes_ += file.size.value_or(0);
+      sizes_known_ = sizes_known_ && file.size.has_value();
+    }
+  }
+
+  // Adds a record. Returns an error (memory budget) to stop the run; else sets `match` when the
+  // record is a near duplicate of an earlier kept one.
+  std::optional<IoError> add(const Record& record, const ProcessedRecord& processed,
+                             std::optional<std::pair<SourceLocation, double>>& match) {
+    match.reset();
+    record_bytes_ += record.text.size();
+    const uint64_t id = locations_.size();
+    if (id + 1 == kProjectionRecords && sizes_known_ && options_.max_memory != 0) {
+      // Project the index for the whole input from the average record so far, and stop now
+      // rather than after most of the work.
+      const uint64_t average = std::max<uint64_t>(1, record_bytes_ / kProjectionRecords);
+      const uint64_t projected = input_bytes_ / average;
+      const uint64_t needed = estimate_index_bytes(projected, options_);
+      if (needed > options_.max_memory) {
+        return IoError{fmt::format(
+            "near-duplicate index would need about {:.1f} MiB for the ~{} records expected in {:.1f} MiB of input "
+            "(average record {} bytes), over --max-memory {:.1f} MiB; raise --max-memory or use --dedup exact",
+            needed / 1048576.0, projected, input_bytes_ / 1048576.0, average, options_.max_memory / 1048576.0)};
+      }
+    }
+    NearAddResult added = index_.add(id, SignatureView{processed.signature, processed.shingles});
+    if (added.error) return IoError{added.error->message};
+    locations_.push_back(KeptLocation{record.source.line, record.source.file_index, record.source.column});
+    if (added.match) match.emplace(locations_[added.match->duplicate_of].source(), added.match->similarity);
+    return std::nullopt;
+  }
+  uint64_t memory_bytes() const { return index_.memory_bytes() + locations_.capacity() * sizeof(KeptLocation); }
+
+ private:
+  NearDedupOptions options_;
+  NearDuplicateIndex index_;
+  std::vector<KeptLocation> locations_;  // by index id
+  uint64_t input_bytes_ = 0;
+  bool sizes_known_ = true;
+  uint64_t record_bytes_ = 0;
+};
+
 // The first pass of --conflicts reject: which records belong to a prompt with different answers.
-// It mirrors the second pass up to the conflict decision (normalize, token limit, exact dedup,
-// same-prompt grouping) so both passes see the same groups, and returns their record ids, sorted.
+// It mirrors the second pass up to the conflict decision (normalize, token limit, exact and near
+// dedup, same-prompt grouping) so both passes see the same groups, and returns their ids, sorted.
 std::optional<IoError> find_conflicting_ids(const std::vector<InputFile>& files, const PrepareOptions& options,
                                             const StreamOptions& stream, const TransformPlan& plan,
                                             std::vector<uint64_t>& ids) {
   oneapi::tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(options.normalize); });
   ExactDeduplicator deduplicator;
+  std::optional<NearStage> near;
+  if (options.dedup == DedupMode::kNear) near.emplace(options.near, files);
   ConflictGrouper grouper;
   uint64_t id = 0;
+  std::optional<IoError> stop_error;
+  std::optional<std::pair<SourceLocation, double>> match;
   auto transform = [&](const Record& record, ProcessedRecord& processed) {
     process_record(record, files[record.source.file_index].path, workers.local(), plan, processed);
   };
@@ -377,25 +446,21 @@ std::optional<IoError> find_conflicting_ids(const std::vector<InputFile>& files,
     const uint64_t this_id = id++;
     if (processed.rejected) return true;
     if (options.dedup != DedupMode::kNone && deduplicator.insert(processed.hash, record.source)) return true;
+    if (near) {
+      if ((stop_error = near->add(record, processed, match))) return false;
+      if (match) return true;
+    }
     grouper.add(this_id, processed.prompt_key, processed.answer_key);
     return true;
   };
   std::vector<StreamedInput> streamed;
-  if (auto error = stream_records<ProcessedRecord>(files, stream, streamed, transform, sink)) return error;
+  std::optional<IoError> error = stream_records<ProcessedRecord>(files, stream, streamed, transform, sink);
+  if (!error) error = std::move(stop_error);
+  if (error) return error;
   for (const ConflictGroup& group : grouper.groups()) ids.insert(ids.end(), group.ids.begin(), group.ids.end());
   std::sort(ids.begin(), ids.end());
   return std::nullopt;
 }
-
-// Where a record kept in the near index came from (to name it in duplicate_of).
-struct KeptLocation {
-  uint64_t line = 0;
-  uint32_t file_index = 0;
-  uint32_t column = 0;
-};
-
-// Records read before the near index's size is projected from the average record size.
-constexpr uint64_t kProjectionRecords = 4096;
 
 }  // namespace
 
@@ -477,11 +542,9 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
   // --conflicts reject must know a group before writing its first record: a first pass finds them.
   std::vector<uint64_t> conflicting_ids;
   if (options.conflicts == ConflictMode::kReject) {
-    TransformPlan first_pass = plan;
-    first_pass.hasher = nullptr;
     StreamOptions quiet = stream;
     quiet.progress = {};
-    if (auto error = find_conflicting_ids(files, options, quiet, first_pass, conflicting_ids)) {
+    if (auto error = find_conflicting_ids(files, options, quiet, plan, conflicting_ids)) {
       result.error = std::move(error);
       return result;
     }
@@ -499,17 +562,9 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
   ConflictGrouper grouper;
   GroupSplitter splitter(options.seed, options.val_ratio);
   SplitLeakageCounter leakage;
-  std::optional<NearDuplicateIndex> near_index;
-  NearDedupOptions near_options = options.near;
-  if (near) near_index.emplace(near_options);
-  std::vector<KeptLocation> near_locations;  // by near-index id
-  uint64_t input_bytes_total = 0;
-  bool input_size_known = true;
-  for (const InputFile& file : files) {
-    input_bytes_total += file.size.value_or(0);
-    input_size_known = input_size_known && file.size.has_value();
-  }
-  uint64_t record_bytes_seen = 0;
+  std::optional<NearStage> near_stage;
+  if (near) near_stage.emplace(options.near, files);
+  std::optional<std::pair<SourceLocation, double>> near_match;
   size_t conflict_cursor = 0;
   uint64_t tokens[2] = {0, 0};
   uint64_t trained_tokens[2] = {0, 0};
@@ -575,6 +630,16 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
         return true;
       }
     }
+    if (near_stage) {
+      if (auto stop = near_stage->add(record, processed, near_match)) return write_error = std::move(stop), false;
+      if (near_match) {
+        ++summary.near_duplicates;
+        if (!write_duplicate(record, near_match->first, "near", near_match->second, error)) {
+          return write_error = error, false;
+        }
+        return true;
+      }
+    }
     // Same-prompt group: decides the side (a group never straddles) and the conflict action.
     const std::optional<ConflictHit> hit = grouper.add(id, processed.prompt_key, processed.answer_key);
     if (!hit && options.conflicts != ConflictMode::kKeep) {
@@ -591,41 +656,6 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       if (conflict_cursor < conflicting_ids.size() && conflicting_ids[conflict_cursor] == id) {
         const SourceLocation first = hit ? first_location(hit->first_id) : record.source;
         if (!reject_conflict(record, first, error)) return write_error = error, false;
-        return true;
-      }
-    }
-    if (near_index) {
-      record_bytes_seen += record.text.size();
-      const uint64_t near_id = near_locations.size();
-      if (near_id + 1 == kProjectionRecords && input_size_known && near_options.max_memory != 0) {
-        // Project the index for the whole input from the average record so far, and stop now
-        // rather than after most of the work.
-        const uint64_t projected = input_bytes_total / std::max<uint64_t>(1, record_bytes_seen / kProjectionRecords);
-        const uint64_t needed = estimate_index_bytes(projected, near_options);
-        if (needed > near_options.max_memory) {
-          write_error = IoError{fmt::format(
-              "near-duplicate index would need about {:.1f} MiB for the ~{} records expected in {:.1f} MiB of input "
-              "(average record {} bytes), over --max-memory {:.1f} MiB; raise --max-memory or use --dedup exact",
-              needed / 1048576.0, projected, input_bytes_total / 1048576.0, record_bytes_seen / kProjectionRecords,
-              near_options.max_memory / 1048576.0)};
-          return false;
-        }
-      }
-      SignatureView view{processed.signature, processed.shingles};
-      NearAddResult added = near_index->add(near_id, view);
-      if (added.error) {
-        write_error = IoError{added.error->message};
-        return false;
-      }
-      near_locations.push_back(KeptLocation{record.source.line, record.source.file_index, record.source.column});
-      if (added.match) {
-        ++summary.near_duplicates;
-        const KeptLocation& kept = near_locations[added.match->duplicate_of];
-        SourceLocation first;
-        first.file_index = kept.file_index;
-        first.line = kept.line;
-        first.column = kept.column;
-        if (!write_duplicate(record, first, "near", added.match->similarity, error)) return write_error = error, false;
         return true;
       }
     }
@@ -667,11 +697,11 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     summary.conflict_records += group.ids.size();
   }
   summary.leakage_exact = leakage.exact();
-  if (near_index) {
+  if (near_stage) {
     // Every kept record was compared with every kept record before it, and a match was removed:
     // no kept validation record is similar to a kept train record (see docs/prepare.md).
     summary.leakage_near = 0;
-    summary.near_index_bytes = near_index->memory_bytes();
+    summary.near_index_bytes = near_stage->memory_bytes();
   }
 
   // Finish every file, then the manifest, then rename them all into place.
