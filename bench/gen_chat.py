@@ -3,7 +3,9 @@
 
 Records look like support conversations: a system prompt, 1-3 user/assistant turns, mixed
 languages, ~1 KB each. With --dirty, about 2% are exact duplicates, 0.5% have an empty answer and
-0.2% are truncated JSON lines, so prepare has something to reject and deduplicate.
+0.2% are truncated JSON lines, so prepare has something to reject and deduplicate. With --near F,
+a share F of the records are near copies of a recent record: one word of one assistant answer
+replaced (5-word-shingle Jaccard about 0.9 for typical lengths), for near-dedup tests and benches.
 Deterministic for a given --seed.
 """
 import argparse
@@ -44,15 +46,25 @@ def main():
     ap.add_argument("--bytes", type=int, default=0, help="stop once this many bytes were written")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dirty", action="store_true", help="plant duplicates, empty answers and broken lines")
+    ap.add_argument("--near", type=float, default=0.0, help="share of records that are near copies")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     out = sys.stdout
     written = 0
     count = 0
     recent = []
+    near_rng = random.Random(args.seed + 7919)  # separate stream: --near leaves the other records as they were
     while (args.records and count < args.records) or (args.bytes and written < args.bytes):
         roll = rng.random() if args.dirty else 1.0
-        if roll < 0.02 and recent:
+        if args.near and recent and near_rng.random() < args.near:
+            r = json.loads(near_rng.choice(recent))
+            answers = [m for m in r["messages"] if m["role"] == "assistant"]
+            answer = near_rng.choice(answers)
+            words = answer["content"].split(" ")
+            words[near_rng.randrange(len(words))] = near_rng.choice(["changed", "edited", "tweaked"])
+            answer["content"] = " ".join(words)
+            line = json.dumps(r, ensure_ascii=False)
+        elif roll < 0.02 and recent:
             line = rng.choice(recent)
         elif roll < 0.025:
             r = record(rng)

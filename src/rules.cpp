@@ -87,6 +87,10 @@ constexpr RuleInfo kRules[] = {
     {RuleId::kWhitespacePadding, "whitespace-padding", Severity::kWarning,
      "content starts or ends with whitespace",
      "trim leading and trailing whitespace"},
+    {RuleId::kTooManyTokens, "too-many-tokens", Severity::kError,
+     "the example has more tokens than the model's per-example limit (--model, --max-tokens)"},
+    {RuleId::kConflictingAnswers, "conflicting-answers", Severity::kWarning,
+     "the same prompt (after folding case, punctuation and spacing) appears with different answers"},
 };
 
 constexpr bool registry_in_enum_order() {

@@ -43,5 +43,6 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_models(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global);
 
 }  // namespace tuneprep::cli

@@ -8,6 +8,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/models.hpp"
 #include "tuneprep/pipeline.hpp"
 
 namespace tuneprep::cli {
@@ -18,6 +19,13 @@ struct PrepareCommandOptions {
   std::string format = "auto";
   std::string to = "openai-chat";
   std::string dedup = "exact";
+  std::string dedup_on = "conversation";
+  std::string conflicts = "keep";
+  std::string max_memory;
+  std::string model;
+  std::string encoding;
+  uint64_t max_tokens = 0;
+  bool truncate = false;
   bool strict = false;
   bool json = false;
 };
@@ -49,6 +57,32 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   row("rejected", c.rejected, "rejected.jsonl", c.rejected ? Style::kRed : "");
   row("duplicates", c.duplicates, "duplicates.jsonl", c.duplicates ? Style::kYellow : "");
   fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", (dir / "manifest.json").string());
+  if (summary.exact_duplicates + summary.near_duplicates > 0 && options.dedup == DedupMode::kNear) {
+    fmt::print("  duplicates: {} exact, {} near\n", group_digits(summary.exact_duplicates),
+               group_digits(summary.near_duplicates));
+  }
+  if (summary.conflict_groups > 0) {
+    fmt::print("  conflicts:  {} prompts with different answers ({} records; --conflicts {})\n",
+               group_digits(summary.conflict_groups), group_digits(summary.conflict_records),
+               conflict_mode_name(options.conflicts));
+  }
+  if (options.tokens) {
+    uint64_t total = 0, trained = 0;
+    for (const OutputSummary& output : summary.outputs) {
+      total += output.tokens.value_or(0);
+      trained += output.trained_tokens.value_or(0);
+    }
+    fmt::print("  tokens:     {} ({} trained; {}{}){}\n", group_digits(total), group_digits(trained),
+               options.tokens->model != nullptr ? options.tokens->model->name : std::string_view("limit"),
+               options.tokens->max_tokens != 0 ? fmt::format(" limit {}", group_digits(options.tokens->max_tokens))
+                                              : std::string(),
+               summary.truncated > 0 ? fmt::format(", {} truncated", group_digits(summary.truncated)) : std::string());
+  }
+  if (summary.leakage_near) {
+    fmt::print("  leakage:    {} exact, {} near\n", summary.leakage_exact, *summary.leakage_near);
+  } else {
+    fmt::print("  leakage:    {} exact\n", summary.leakage_exact);
+  }
   if (!summary.rejections_by_rule.empty()) {
     fmt::print("rejected by rule:\n");
     for (const auto& [rule, count] : summary.rejections_by_rule) {
@@ -75,8 +109,28 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--prompt-col", p.reader.prompt_column, "CSV column holding the user prompt");
   command.add_option("--response-col", p.reader.response_column, "CSV column holding the assistant answer");
   command.add_option("--system-col", p.reader.system_column, "CSV column holding the system prompt");
-  command.add_option("--dedup", o->dedup, "Duplicate removal: exact (default) or none")
-      ->check(CLI::IsMember({"none", "exact"}));
+  command.add_option("--dedup", o->dedup, "Duplicate removal: exact (default), near (exact + near duplicates) or none")
+      ->check(CLI::IsMember({"none", "exact", "near"}));
+  command.add_option("--dedup-on", o->dedup_on, "Text near dedup compares: conversation (default), prompt or response")
+      ->check(CLI::IsMember({"conversation", "prompt", "response"}));
+  command.add_option("--shingle", p.near.shingle, "Words per shingle for near dedup (code points for CJK/Thai)")
+      ->check(CLI::Range(1u, 64u));
+  command.add_option("--num-perm", p.near.num_perm, "MinHash values per signature for near dedup")
+      ->check(CLI::Range(1u, kMaxNumPerm));
+  command.add_option("--near-threshold", p.near.threshold, "Jaccard similarity that makes a near duplicate")
+      ->check(CLI::Range(0.01, 1.0));
+  command.add_option("--max-memory", o->max_memory,
+                     "Memory budget of the near-duplicate index, e.g. 2G or 500M (default: half of RAM)");
+  command.add_option("--conflicts", o->conflicts,
+                     "Same prompt, different answers: keep (default, reported), first or reject")
+      ->check(CLI::IsMember({"keep", "first", "reject"}));
+  command.add_option("--model", o->model, "Count tokens for this model and reject examples over its limit");
+  command.add_option("--encoding", o->encoding, "Tokenizer encoding (overrides the model's): cl100k_base or o200k_base")
+      ->check(CLI::IsMember({"cl100k_base", "o200k_base"}));
+  command.add_option("--max-tokens", o->max_tokens, "Per-example token limit (overrides the model's)")
+      ->check(CLI::PositiveNumber);
+  command.add_flag("--truncate", o->truncate,
+                   "Drop trailing turns of an over-long chat until it fits, instead of rejecting it");
   command.add_option("--val-ratio", p.val_ratio, "Share of examples for validation.jsonl; 0 writes none")
       ->check(CLI::Range(0.0, 0.999999));
   command.add_option("--seed", p.seed, "Seed of the train/validation split");
@@ -90,10 +144,48 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     PrepareOptions& options = o->prepare;
     options.normalize.shape = *input_shape_from_name(o->format);
     options.to = *output_format_from_name(o->to);
-    options.dedup = o->dedup == "none" ? DedupMode::kNone : DedupMode::kExact;
+    options.dedup = *dedup_mode_from_name(o->dedup);
+    options.dedup_on = *dedup_on_from_name(o->dedup_on);
+    options.conflicts = *conflict_mode_from_name(o->conflicts);
     options.jobs = global.jobs;
 
     const Style err_style(global.use_color(STDERR_FILENO));
+    auto usage_error = [&](const std::string& message) {
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      return kExitUsage;
+    };
+    options.near.max_memory = default_max_memory();
+    if (!o->max_memory.empty()) {
+      const std::optional<uint64_t> bytes = parse_byte_size(o->max_memory);
+      if (!bytes) return usage_error(fmt::format("--max-memory {}: expected bytes such as 2G, 500M or 1073741824",
+                                                 o->max_memory));
+      options.near.max_memory = *bytes;
+    }
+    if (!o->model.empty() || !o->encoding.empty() || o->max_tokens != 0) {
+      TokenOptions tokens;
+      if (!o->model.empty()) {
+        const std::optional<ModelMatch> match = find_model(o->model);
+        if (!match) {
+          std::string names;
+          for (const ModelInfo& model : all_models()) {
+            names += names.empty() ? "" : ", ";
+            names += model.name;
+          }
+          return usage_error(fmt::format("unknown model \"{}\"; known models: {} (a name starting with one of "
+                                         "these also works; `tuneprep models` lists them all)",
+                                         o->model, names));
+        }
+        tokens.model = match->model;
+        tokens.encoding = match->model->encoding;
+        tokens.max_tokens = match->model->max_example_tokens;
+      }
+      if (!o->encoding.empty()) tokens.encoding = *encoding_from_name(o->encoding);
+      if (o->max_tokens != 0) tokens.max_tokens = o->max_tokens;
+      tokens.truncate = o->truncate;
+      options.tokens = tokens;
+    } else if (o->truncate) {
+      return usage_error("--truncate needs --model or --max-tokens");
+    }
     ProgressBar bar(!global.quiet && isatty(STDERR_FILENO));
     StreamProgressCallback progress;
     if (bar.enabled()) {

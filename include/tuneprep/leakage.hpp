@@ -1,0 +1,84 @@
+// leakage: finds examples of a validation (or test) set that also occur in the training set,
+// exactly or nearly, and counts content shared by both sides of a finished split.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tuneprep/dedup.hpp"
+#include "tuneprep/io.hpp"
+#include "tuneprep/near_dedup.hpp"
+#include "tuneprep/readers.hpp"
+#include "tuneprep/schema.hpp"
+#include "tuneprep/split.hpp"
+
+namespace tuneprep {
+
+// Counts distinct contents (example hashes) written to both train and validation. Open
+// addressing over a flat array: 24 bytes per slot at a load factor <= 0.5.
+class SplitLeakageCounter {
+ public:
+  SplitLeakageCounter();
+  void add(const Hash128& content, Side side);
+  uint64_t exact() const { return both_; }
+  uint64_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    Hash128 hash;       // {0,0}: empty (a real all-zero hash is remapped)
+    uint8_t sides = 0;  // bit 0 train, bit 1 validation
+  };
+  void grow();
+  std::vector<Slot> slots_;
+  uint64_t size_ = 0;
+  uint64_t both_ = 0;
+};
+
+struct LeakageOptions {
+  ReaderOptions reader;
+  NormalizeOptions normalize;
+  DedupOn on = DedupOn::kConversation;
+  bool near = true;          // false: exact pairs only
+  NearDedupOptions near_options;
+  unsigned jobs = 0;         // 0 = all cores
+};
+
+enum class LeakKind : uint8_t { kExact, kNear };
+
+struct LeakagePair {
+  uint64_t validation_line = 0;
+  uint64_t train_line = 0;
+  LeakKind kind = LeakKind::kExact;
+  double similarity = 1.0;  // 1 for exact; the estimated Jaccard similarity for near
+};
+
+struct LeakageReport {
+  std::string train_path;
+  std::string validation_path;
+  uint64_t train_records = 0;
+  uint64_t validation_records = 0;
+  // Records that could not be normalized (not JSON, unknown shape): compared by their raw text.
+  uint64_t train_raw = 0;
+  uint64_t validation_raw = 0;
+  std::vector<LeakagePair> pairs;  // in validation order, at most one per validation record
+  uint64_t exact = 0;
+  uint64_t near = 0;
+};
+
+struct LeakageResult {
+  LeakageReport report;
+  std::optional<IoError> error;  // I/O problem or the index's memory budget
+};
+
+// Indexes every record of `train` (exact content hashes and, with options.near, the near-duplicate
+// index), then checks each record of `validation` against it. A validation record identical to a
+// train record after normalization is an exact pair; otherwise one whose compared text
+// (options.on) has an estimated Jaccard similarity >= options.near_options.threshold with a
+// train record is a near pair. A record that cannot be normalized is compared by its raw text.
+LeakageResult find_leakage(const std::string& train, const std::string& validation, const LeakageOptions& options);
+
+std::string_view leak_kind_name(LeakKind kind);  // "exact", "near"
+
+}  // namespace tuneprep
