@@ -132,6 +132,15 @@ constexpr RuleDoc kDocs[] = {
     {RuleId::kWhitespacePadding, "checks", "jsonl",
      R"({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!\n\n"}]})",
      R"({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})"},
+    {RuleId::kTooManyTokens, "validate (with --model or --max-tokens)", "text",
+     "With `--model gpt-4o-mini`: an example of 70,000 tokens (a whole book pasted into the prompt), over "
+     "the model's 65,536 tokens per example.",
+     "An example within the limit: split long conversations or shorten the pasted context."},
+    {RuleId::kConflictingAnswers, "validate (dataset level)", "jsonl",
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Sydney\"}",
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
+     "{\"prompt\": \"Capital of Austria?\", \"completion\": \"Vienna\"}"},
 };
 
 constexpr bool docs_in_enum_order() {

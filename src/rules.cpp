@@ -87,6 +87,10 @@ constexpr RuleInfo kRules[] = {
     {RuleId::kWhitespacePadding, "whitespace-padding", Severity::kWarning,
      "content starts or ends with whitespace",
      "trim leading and trailing whitespace"},
+    {RuleId::kTooManyTokens, "too-many-tokens", Severity::kError,
+     "the example has more tokens than the --model's (or --max-tokens) per-example limit"},
+    {RuleId::kConflictingAnswers, "conflicting-answers", Severity::kWarning,
+     "an earlier example has the same prompt (exact text, ends trimmed) but a different answer"},
 };
 
 constexpr bool registry_in_enum_order() {

@@ -71,6 +71,9 @@ enum class RuleId : uint16_t {
   kRepeatedText,             // checks: a response that repeats itself
   kTruncatedResponse,        // checks: a response that stops mid-sentence or in a code block
   kWhitespacePadding,        // checks: content with leading or trailing whitespace
+  // appended after the first release of the list
+  kTooManyTokens,            // validate: the example has more tokens than the model's limit
+  kConflictingAnswers,       // validate: the same prompt as an earlier example, a different answer
   kCount_
 };
 
