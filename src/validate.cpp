@@ -84,8 +84,20 @@ void place(Diagnostic& d, const Record& record) {
   d.line = 0;
   if (record.kind == RecordKind::kCsvRow) {
     place_csv(d, record);
-  } else {
+    return;
+  }
+  // A missing field ("/messages/0/content" of a message without content) is not in the text:
+  // point at the closest enclosing value that is, so the column still finds the message.
+  std::string_view at = d.pointer;
+  while (!at.empty() && !locate_json_pointer(record.text, at)) at = at.substr(0, at.rfind('/'));
+  if (at.size() == d.pointer.size()) {
     place_diagnostic(d, record.text, record.source);
+  } else {
+    Diagnostic located;
+    located.pointer = std::string(at);
+    place_diagnostic(located, record.text, record.source);
+    d.line = located.line;
+    d.column = located.column;
   }
 }
 
