@@ -132,16 +132,16 @@ constexpr RuleDoc kDocs[] = {
     {RuleId::kWhitespacePadding, "checks", "jsonl",
      R"({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!\n\n"}]})",
      R"({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})"},
-    {RuleId::kTooManyTokens, "pipeline", "text",
+    {RuleId::kTooManyTokens, "validate and prepare (with --model or --max-tokens)", "text",
      "`tuneprep prepare chats.jsonl --model gpt-4o-mini` where one chat pastes a 300-page manual "
      "into a user turn: 210,000 tokens against the model's 65,536 per example.",
-     "Split the conversation into smaller examples, or `--truncate` to drop its trailing turns until "
-     "it fits (it must still end with an assistant turn)."},
-    {RuleId::kConflictingAnswers, "pipeline", "jsonl",
-     R"({"messages": [{"role": "user", "content": "Capital of Australia?"}, {"role": "assistant", "content": "Canberra."}]}
-{"messages": [{"role": "user", "content": "capital of australia"}, {"role": "assistant", "content": "Sydney."}]})",
-     R"({"messages": [{"role": "user", "content": "Capital of Australia?"}, {"role": "assistant", "content": "Canberra."}]}
-{"messages": [{"role": "user", "content": "Largest city of Australia?"}, {"role": "assistant", "content": "Sydney."}]})"},
+     "Split the conversation into smaller examples, or `prepare --truncate` to drop its trailing turns "
+     "until it fits (it must still end with an assistant turn)."},
+    {RuleId::kConflictingAnswers, "validate and prepare (dataset level)", "jsonl",
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Sydney\"}",
+     "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
+     "{\"prompt\": \"Capital of Austria?\", \"completion\": \"Vienna\"}"},
 };
 
 constexpr bool docs_in_enum_order() {

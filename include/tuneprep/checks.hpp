@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tuneprep/conversation.hpp"
+#include "tuneprep/record.hpp"
 #include "tuneprep/rule_config.hpp"
 #include "tuneprep/rules.hpp"
 
@@ -53,6 +54,9 @@ void check_unknown_keys(std::string_view record_text, SourceFormat format, const
 // JSON array element). Both are reported on the record's start (empty pointer).
 void check_bom_or_crlf(std::string_view record_text, const RuleConfig& config,
                        std::vector<Diagnostic>& out);
+// The same for a record as read: also reports what the reader stripped from its text (the
+// file's byte-order mark, the CR of a CR LF line end; Record::had_bom / had_crlf).
+void check_bom_or_crlf(const Record& record, const RuleConfig& config, std::vector<Diagnostic>& out);
 
 // too-few-examples for a dataset of `examples` usable examples: an error under 10, a warning under
 // 50 (OpenAI's fine-tuning minimum and recommended floor); nullopt when enough or when disabled.

@@ -26,6 +26,11 @@ struct CsvFields {
   std::optional<std::string> system;
   std::optional<std::string> prompt;
   std::optional<std::string> response;
+  // 0-based index in the row of the field each value came from, -1 when unmapped; lets a
+  // diagnostic about the prompt point at the prompt's column of the raw row.
+  int32_t system_field = -1;
+  int32_t prompt_field = -1;
+  int32_t response_field = -1;
 };
 
 // A record the reader could not frame cleanly: it still becomes a record so nothing is lost,
@@ -44,6 +49,10 @@ struct Record {
   std::string text;
   CsvFields csv;                             // kCsvRow only
   std::optional<FramingError> framing_error;  // set when the reader could not frame the record
+  // What the reader stripped from `text` (bom-or-crlf reports it): a UTF-8 byte-order mark before
+  // the file's first record, and a CR before the record's terminating LF.
+  bool had_bom = false;
+  bool had_crlf = false;
 };
 
 // Records travel through the pipeline in batches of a few MB; `sequence` orders batches.

@@ -71,9 +71,9 @@ enum class RuleId : uint16_t {
   kRepeatedText,             // checks: a response that repeats itself
   kTruncatedResponse,        // checks: a response that stops mid-sentence or in a code block
   kWhitespacePadding,        // checks: content with leading or trailing whitespace
-  // token limits and dataset consistency (pipeline)
-  kTooManyTokens,            // pipeline: the example has more tokens than the model allows
-  kConflictingAnswers,       // pipeline: the same prompt appears with different answers
+  // token limits and dataset consistency (validate and prepare)
+  kTooManyTokens,            // validate, prepare: the example has more tokens than the model allows
+  kConflictingAnswers,       // validate, prepare: the same prompt appears with different answers
   kCount_
 };
 

@@ -49,6 +49,14 @@ class Normalizer {
   // mapping, the structural checks run (missing/empty content, unknown role, no assistant turn).
   NormalizeResult normalize(const Record& record);
 
+  // Maps a pointer into the Example the last normalize() returned, written in the OpenAI shapes
+  // the checks use ("/messages/2/content", "/input/messages/0/role", "/preferred_output/0/content"),
+  // to the field of the record's own shape it came from ("/conversations/1/value", "/completion",
+  // "/history/0/1", a CSV column as "/prompt"). The Normalizer knows where every message came
+  // from, so this is exact for every shape. A message added by --system, an index out of range or
+  // an unknown pointer gives "" (the whole record). Valid until the next normalize().
+  std::string source_pointer(std::string_view example_pointer) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

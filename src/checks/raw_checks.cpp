@@ -170,11 +170,9 @@ void check_unknown_keys(std::string_view record_text, SourceFormat format, const
   }
 }
 
-void check_bom_or_crlf(std::string_view record_text, const RuleConfig& config, std::vector<Diagnostic>& out) {
-  if (!config.enabled(RuleId::kBomOrCrlf)) return;
-  const bool bom = record_text.substr(0, 3) == "\xEF\xBB\xBF";
-  // Outside strings a raw CR can only be whitespace (inside one it is invalid JSON): a CR LF line end.
-  const bool cr = std::memchr(record_text.data(), '\r', record_text.size()) != nullptr;
+namespace {
+
+void report_bom_or_crlf(bool bom, bool cr, const RuleConfig& config, std::vector<Diagnostic>& out) {
   if (!bom && !cr) return;
   Diagnostic d = make_diagnostic(RuleId::kBomOrCrlf,
                                  bom && cr ? "record starts with a byte-order mark and has CR LF line ends"
@@ -182,6 +180,24 @@ void check_bom_or_crlf(std::string_view record_text, const RuleConfig& config, s
                                            : "record has a CR LF line end");
   d.severity = config.severity(RuleId::kBomOrCrlf);
   out.push_back(std::move(d));
+}
+
+bool starts_with_bom(std::string_view text) { return text.substr(0, 3) == "\xEF\xBB\xBF"; }
+
+// Outside strings a raw CR can only be whitespace (inside one it is invalid JSON): a CR LF line end.
+bool has_cr(std::string_view text) { return std::memchr(text.data(), '\r', text.size()) != nullptr; }
+
+}  // namespace
+
+void check_bom_or_crlf(std::string_view record_text, const RuleConfig& config, std::vector<Diagnostic>& out) {
+  if (!config.enabled(RuleId::kBomOrCrlf)) return;
+  report_bom_or_crlf(starts_with_bom(record_text), has_cr(record_text), config, out);
+}
+
+void check_bom_or_crlf(const Record& record, const RuleConfig& config, std::vector<Diagnostic>& out) {
+  if (!config.enabled(RuleId::kBomOrCrlf)) return;
+  report_bom_or_crlf(record.had_bom || starts_with_bom(record.text), record.had_crlf || has_cr(record.text),
+                     config, out);
 }
 
 std::optional<Diagnostic> check_example_count(uint64_t examples, const RuleConfig& config) {

@@ -15,6 +15,8 @@ namespace {
 
 // The subcommands, in the order `tuneprep --help` lists them.
 constexpr CommandSpec kCommands[] = {
+    {"validate", "Check records against every rule and print diagnostics (text, json, sarif, github)",
+     setup_validate},
     {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates + manifest",
      setup_prepare},
     {"leakage", "Find validation examples that are exact or near copies of training examples",

@@ -39,6 +39,7 @@ inline constexpr int kExitUsage = 2;
 int run_cli(int argc, char** argv);
 
 // Subcommand setups, one per src/cli/<name>_command.cpp.
+CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);

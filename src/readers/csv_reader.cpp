@@ -212,7 +212,8 @@ class CsvReader final : public FramedReader {
       text = padded_text(input_.data() + row_begin_, keep_all ? size : std::min<size_t>(size, kTooLargeKeptBytes));
     }
     const bool unterminated = at_eof && state_ == FieldState::kQuoted;
-    if (!unterminated && last == '\r') {  // CRLF line end
+    const bool carriage_return = !unterminated && last == '\r';
+    if (carriage_return) {  // CRLF line end
       --size;
       if (text.size() > size) text.resize(size);
     }
@@ -238,6 +239,7 @@ class CsvReader final : public FramedReader {
 
     Record& record = add_record(batch, row_line_, 1, row_offset_);
     record.kind = RecordKind::kCsvRow;
+    record.had_crlf = carriage_return;
     if (unterminated) {
       record.framing_error = FramingError{"csv-field-count",
                                           "unterminated quoted field starting at line " + std::to_string(quote_line_), 0};
@@ -262,6 +264,9 @@ class CsvReader final : public FramedReader {
 
   void map_fields(CsvFields& out) const {
     auto field = [&](int index) -> const std::string& { return fields_[static_cast<size_t>(index)]; };
+    out.system_field = mapping_.system;
+    out.prompt_field = mapping_.prompt;
+    out.response_field = mapping_.response;
     if (mapping_.system >= 0) out.system = field(mapping_.system);
     if (mapping_.response >= 0) out.response = field(mapping_.response);
     if (mapping_.prompt >= 0) {

@@ -70,7 +70,10 @@ class ChunkedInput {
       done_ = true;
       return false;
     }
-    if (first_ && std::string_view(buffer_.get(), std::min<size_t>(length, 3)) == kUtf8Bom) begin_ = 3;
+    if (first_ && std::string_view(buffer_.get(), std::min<size_t>(length, 3)) == kUtf8Bom) {
+      begin_ = 3;
+      had_bom_ = true;
+    }
     first_ = false;
     offset_ += begin_;
     size_ = length - begin_;
@@ -79,6 +82,7 @@ class ChunkedInput {
   }
 
   const char* data() const { return buffer_.get() + begin_; }
+  bool had_bom() const { return had_bom_; }  // a byte order mark was dropped from the start
   size_t size() const { return size_; }
   uint64_t offset() const { return offset_; }  // stream offset of data()[0]
   std::optional<IoError>& error() { return error_; }
@@ -92,6 +96,7 @@ class ChunkedInput {
   size_t size_ = 0;
   uint64_t offset_ = 0;
   bool first_ = true;
+  bool had_bom_ = false;
   bool done_ = false;
   std::optional<IoError> error_;
 };
@@ -183,6 +188,11 @@ class FramedReader : public RecordReader {
   Record& add_record(RecordBatch& batch, uint64_t line, uint32_t column, uint64_t offset) {
     Record& record = batch.records.emplace_back();
     record.source = SourceLocation{file_index_, line, column, offset};
+    // The file's byte order mark is reported on its first record.
+    if (!bom_reported_ && input_.had_bom()) {
+      record.had_bom = true;
+      bom_reported_ = true;
+    }
     return record;
   }
   // Call once the record's text is final.
@@ -197,6 +207,7 @@ class FramedReader : public RecordReader {
  private:
   size_t batch_bytes_ = 0;
   uint64_t sequence_ = 0;
+  bool bom_reported_ = false;
 };
 
 std::unique_ptr<RecordReader> make_jsonl_reader(std::unique_ptr<ByteSource> source, std::string path,

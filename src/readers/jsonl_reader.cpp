@@ -72,9 +72,11 @@ class JsonlReader final : public FramedReader {
  private:
   void emit_line(RecordBatch& batch, const char* data, size_t size, uint64_t offset) {
     const uint64_t line = line_++;
-    if (size > 0 && data[size - 1] == '\r') --size;
+    const bool carriage_return = size > 0 && data[size - 1] == '\r';
+    if (carriage_return) --size;
     if (size > options_.max_record_bytes) {
       Record& record = add_record(batch, line, 1, offset);
+      record.had_crlf = carriage_return;
       record.text = padded_text(data, std::min(size, kTooLargeKeptBytes));
       record.framing_error = too_large_error(size, options_.max_record_bytes);
       account(record);
@@ -83,6 +85,7 @@ class JsonlReader final : public FramedReader {
     // Records nearly always start with '{': that byte alone rules out a blank line.
     if (size == 0 || ((data[0] == ' ' || data[0] == '\t' || data[0] == '\r') && is_blank(data, size))) return;
     Record& record = add_record(batch, line, 1, offset);
+    record.had_crlf = carriage_return;
     record.text = padded_text(data, size);
     account(record);
   }
@@ -97,6 +100,7 @@ class JsonlReader final : public FramedReader {
     if (text.size() > size) text.resize(size);  // drop the '\r' when it was kept
     if (size == 0 || (size <= options_.max_record_bytes && is_blank(text.data(), text.size()))) return;
     Record& record = add_record(batch, line, 1, line_offset_);
+    record.had_crlf = carriage_return;
     if (size > options_.max_record_bytes) {
       if (text.size() > kTooLargeKeptBytes) text.resize(kTooLargeKeptBytes);
       record.framing_error = too_large_error(size, options_.max_record_bytes);

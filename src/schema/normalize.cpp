@@ -1,4 +1,5 @@
 // schema normalize: the Normalizer — parse a record in place, map its shape, run the checks.
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -341,6 +342,54 @@ void Normalizer::Impl::normalize_into(const Record& record, NormalizeResult& res
   inject_system_prompt(mapped, options.system_prompt);
   check_structure(mapped, result.diagnostics);
   result.example = std::move(mapped.example);
+}
+
+std::string Normalizer::source_pointer(std::string_view pointer) const {
+  const MappedExample& mapped = impl_->mapped;
+  // Which message list of the Example the pointer names, and where that list came from.
+  struct List {
+    std::string_view prefix;
+    const std::vector<Origin>* origins;
+    std::string_view source;
+  };
+  const List lists[] = {
+      {"/messages", &mapped.origins, mapped.messages_pointer},
+      {"/input/messages", &mapped.origins, mapped.messages_pointer},
+      {"/preferred_output", &mapped.preferred_origins, mapped.preferred_pointer},
+      {"/non_preferred_output", &mapped.non_preferred_origins, mapped.non_preferred_pointer},
+  };
+  for (const List& list : lists) {
+    if (!pointer.starts_with(list.prefix)) continue;
+    std::string_view rest = pointer.substr(list.prefix.size());
+    if (rest.empty()) return std::string(list.source);
+    if (rest.front() != '/') continue;
+    rest.remove_prefix(1);
+    const size_t slash = rest.find('/');
+    const std::string_view digits = rest.substr(0, slash);
+    size_t index = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return {};
+    if (index >= list.origins->size()) return {};
+    const Origin& origin = (*list.origins)[index];
+    if (origin.base.empty()) return {};  // added by --system: not in the record
+    const std::string_view field = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (field.empty()) return pointer_of(origin, "");
+    const size_t field_end = field.find('/');
+    const std::string_view key = field.substr(0, field_end);
+    if (key == "content") {
+      // The text field itself ("/completion"), a ShareGPT "value", or a message's "content";
+      // a pointer into content parts keeps its tail only where the source has parts.
+      if (origin.content_key != "content") return content_pointer(origin);
+      return pointer_of(origin, field);
+    }
+    if (origin.content_key.empty()) return pointer_of(origin, "");  // a plain text field: no keys
+    if (origin.content_key == "value") {
+      // ShareGPT turns have only "from" and "value"; tool calls are "function_call" turns.
+      return pointer_of(origin, key == "role" ? "from" : "");
+    }
+    return pointer_of(origin, field);
+  }
+  return {};
 }
 
 }  // namespace tuneprep

@@ -1,0 +1,72 @@
+// validate: the `validate` driver: read -> normalize -> check every rule -> place each diagnostic
+// at its exact line and column -> dataset-level rules, over the ordered parallel record engine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tuneprep/diagnostics.hpp"
+#include "tuneprep/io.hpp"
+#include "tuneprep/readers.hpp"
+#include "tuneprep/record_stream.hpp"
+#include "tuneprep/rule_config.hpp"
+#include "tuneprep/schema.hpp"
+#include "tuneprep/tokenizer.hpp"
+
+namespace tuneprep {
+
+// Everything `validate` needs; the CLI fills it, tests build it directly.
+struct ValidateOptions {
+  std::vector<std::string> inputs;  // files, directories, "-" for stdin
+  ReaderOptions reader;
+  NormalizeOptions normalize;
+  RuleConfig rules;
+  // too-many-tokens runs when a limit is known: max_tokens when > 0, else the model's limit.
+  std::string model;                   // --model (looked up with find_model); empty = none
+  uint64_t max_tokens = 0;             // --max-tokens
+  std::optional<EncodingId> encoding;  // --encoding; default: the model's, else o200k_base
+  unsigned jobs = 0;                   // 0 = all cores
+  bool strict = false;                 // warnings fail the run too
+  bool collect_fixes = false;          // --show-fixes: render a diff per fixable record
+};
+
+// What --show-fixes prints for one record: a unified diff of the example as it would be written
+// (one message per line) before and after the safe fixes.
+struct RecordFix {
+  uint32_t file_index = 0;
+  uint64_t line = 0;
+  std::vector<RuleId> rules;  // the fixes that changed it, in the order applied
+  std::string diff;           // unified diff, '\n'-terminated lines
+};
+
+struct ValidateCounts {
+  uint64_t records = 0;             // records read
+  uint64_t records_with_errors = 0; // records with at least one error diagnostic
+  uint64_t examples = 0;            // records without errors that are not exact duplicates
+  uint64_t duplicates = 0;          // exact duplicates of an earlier example
+  uint64_t bytes = 0;               // raw input bytes read
+};
+
+struct ValidateResult {
+  DiagnosticSet diagnostics;  // sorted with sort_diagnostics; line/column absolute per file
+  DiagnosticCounts severities;
+  ValidateCounts counts;
+  std::vector<RecordFix> fixes;  // in input order (collect_fixes only)
+  std::optional<IoError> error;  // usage or I/O: nothing else is meaningful then
+  double seconds = 0;
+  // Errors found, or warnings with `strict` (exit code 1 of `tuneprep validate`).
+  bool failed() const;
+  bool strict = false;
+};
+
+// Runs every enabled rule over every record of the inputs. Deterministic: the same diagnostics in
+// the same order for any number of jobs. Never throws on bad data.
+ValidateResult run_validate(const ValidateOptions& options, const StreamProgressCallback& progress = {});
+
+// The byte offset in a raw CSV row (RFC 4180: quotes protect commas and line breaks) where its
+// 0-based field `index` starts; nullopt when the row has fewer fields.
+std::optional<size_t> csv_field_offset(std::string_view row, size_t index);
+
+}  // namespace tuneprep

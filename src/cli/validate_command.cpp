@@ -1,0 +1,161 @@
+// `tuneprep validate`: parses options and the rule configuration into ValidateOptions, runs the
+// validation, prints the diagnostics in the chosen format and maps the findings to the exit code.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "cli/cli.hpp"
+#include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
+#include "tuneprep/validate.hpp"
+
+namespace tuneprep::cli {
+namespace {
+
+struct ValidateCommandOptions {
+  ValidateOptions validate;
+  RuleOptions rules;
+  std::string format = "auto";
+  std::string output_format = "text";
+  std::string encoding;
+  uint64_t max_diagnostics = kUnlimitedDiagnostics;
+  bool show_fixes = false;
+};
+
+// The [rules] table of --config, or of ./tuneprep.toml when present. Returns an error message.
+std::optional<std::string> load_config_file(const GlobalOptions& global, RuleConfig& config) {
+  std::string path = global.config_path;
+  const bool explicit_path = !path.empty();
+  if (!explicit_path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
+    path = "tuneprep.toml";
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fmt::format("--config {}: cannot open the file", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
+  return std::nullopt;
+}
+
+std::string colour_fix_diff(std::string_view diff, const Style& style) {
+  std::string out;
+  size_t start = 0;
+  while (start < diff.size()) {
+    size_t end = diff.find('\n', start);
+    if (end == std::string_view::npos) end = diff.size();
+    const std::string_view line = diff.substr(start, end - start);
+    if (line.starts_with("---") || line.starts_with("+++")) {
+      out += style.bold(line);
+    } else if (line.starts_with("@@")) {
+      out += style.paint(line, "36");
+    } else if (line.starts_with('-')) {
+      out += style.red(line);
+    } else if (line.starts_with('+')) {
+      out += style.paint(line, Style::kGreen);
+    } else {
+      out += line;
+    }
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
+  auto o = std::make_shared<ValidateCommandOptions>();
+  ValidateOptions& v = o->validate;
+  command.add_option("inputs", v.inputs, "Input files, directories (searched recursively) or - for stdin")
+      ->required();
+  command.add_option("--format", o->format, "Input shape (auto detects per record)")
+      ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
+  command.add_option("--prompt-col", v.reader.prompt_column, "CSV column holding the user prompt");
+  command.add_option("--response-col", v.reader.response_column, "CSV column holding the assistant answer");
+  command.add_option("--system-col", v.reader.system_column, "CSV column holding the system prompt");
+  command.add_option("--system", v.normalize.system_prompt, "Check as if this system message were added");
+  command.add_option("--model", v.model, "Check each example against this model's token limit");
+  command.add_option("--max-tokens", v.max_tokens, "Token limit per example (overrides --model's)")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--encoding", o->encoding, "Tokenizer for the limit: cl100k_base or o200k_base")
+      ->check(CLI::IsMember({"cl100k_base", "o200k_base"}));
+  command.add_option("--output-format", o->output_format, "Diagnostics as text, json (JSON Lines), sarif or github")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+  command.add_option("--enable", o->rules.enable, "Enable a rule (repeatable, or a comma list)");
+  command.add_option("--disable", o->rules.disable, "Disable a rule (repeatable, or a comma list)");
+  command.add_option("--severity", o->rules.severity, "Set a rule's severity: ID=error|warning|info (repeatable)");
+  command.add_flag("--strict", v.strict, "Exit 1 on warnings too");
+  command.add_option("--max-diagnostics", o->max_diagnostics, "Print at most N diagnostics (all are counted)");
+  command.add_flag("--show-fixes", o->show_fixes, "Print what the safe fixes would change, as a diff per record");
+  command.add_option("--max-record-bytes", v.reader.max_record_bytes,
+                     "Reject records larger than this (default 64 MiB)")
+      ->check(CLI::PositiveNumber);
+
+  return [o, &global]() -> int {
+    ValidateOptions& options = o->validate;
+    const Style err_style(global.use_color(STDERR_FILENO));
+    auto usage_error = [&](const std::string& message) {
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      return kExitUsage;
+    };
+    options.normalize.shape = *input_shape_from_name(o->format);
+    if (!o->encoding.empty()) options.encoding = encoding_from_name(o->encoding);
+    options.jobs = global.jobs;
+    options.collect_fixes = o->show_fixes;
+    if (o->show_fixes && o->output_format != "text") {
+      return usage_error("--show-fixes prints diffs between text diagnostics; use it with --output-format text");
+    }
+    // The configuration file first, then the command line on top of it.
+    if (auto error = load_config_file(global, options.rules)) return usage_error(*error);
+    if (auto error = apply_rule_options(options.rules, o->rules)) return usage_error(error->message);
+
+    ProgressBar bar(!global.quiet && o->output_format == "text" && isatty(STDERR_FILENO));
+    StreamProgressCallback progress;
+    if (bar.enabled()) {
+      progress = [&bar](const StreamProgress& p) { bar.update(p.bytes_read, p.bytes_total, p.records, p.seconds); };
+    }
+    ValidateResult result = run_validate(options, progress);
+    bar.clear();
+    if (result.error) return usage_error(result.error->message);
+
+    const bool color = global.use_color(STDOUT_FILENO);
+    std::string out;
+    if (o->output_format == "json") {
+      out = format_json_lines(result.diagnostics, o->max_diagnostics);
+    } else if (o->output_format == "sarif") {
+      SarifOptions sarif;
+      sarif.max_diagnostics = o->max_diagnostics;
+      out = format_sarif(result.diagnostics, sarif);
+    } else if (o->output_format == "github") {
+      out = format_github(result.diagnostics, o->max_diagnostics);
+    } else {
+      const Style style(color);
+      for (const RecordFix& fix : result.fixes) out += colour_fix_diff(fix.diff, style);
+      if (global.quiet) {
+        // Only errors, and no summary: what a hook needs to show.
+        DiagnosticSet errors = result.diagnostics;
+        std::erase_if(errors.diagnostics,
+                      [](const FileDiagnostic& d) { return d.diagnostic.severity != Severity::kError; });
+        std::string text = format_text(errors, TextFormatOptions{color, o->max_diagnostics});
+        const size_t summary = text.rfind('\n', text.size() - 2);  // the last line is the summary
+        text.resize(summary == std::string::npos ? 0 : summary + 1);
+        out += text;
+      } else {
+        out += format_text(result.diagnostics, TextFormatOptions{color, o->max_diagnostics});
+      }
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    return result.failed() ? kExitFindings : kExitClean;
+  };
+}
+
+}  // namespace tuneprep::cli
