@@ -17,6 +17,8 @@ namespace {
 constexpr CommandSpec kCommands[] = {
     {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates + manifest",
      setup_prepare},
+    {"stats", "Report a dataset: counts, tokens, quality signals, training cost (terminal/JSON/Markdown/HTML)",
+     setup_stats},
     {"tokens", "Count tokens exactly (tiktoken-compatible) in text or chat JSONL", setup_tokens},
     {"models", "List fine-tunable models: encoding and maximum tokens per example", setup_models},
     {"rules", "List every rule: id, default severity, what it checks", setup_rules},

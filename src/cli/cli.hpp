@@ -41,6 +41,7 @@ int run_cli(int argc, char** argv);
 // Subcommand setups, one per src/cli/<name>_command.cpp.
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_models(CLI::App& command, const GlobalOptions& global);
 
