@@ -35,7 +35,9 @@ struct StatsCollector::Threads {
     RuleChecker checker;
     std::vector<Diagnostic> diagnostics;
   };
-  explicit Threads(const RuleConfig& rules) : locals([&rules] { return Local(rules); }) {}
+  // The factory keeps its own copy of the configuration: workers are created lazily, long after
+  // the options passed to create() may be gone.
+  explicit Threads(const RuleConfig& rules) : locals([rules] { return Local(rules); }) {}
   oneapi::tbb::enumerable_thread_specific<Local> locals;
 };
 
