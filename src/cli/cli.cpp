@@ -19,6 +19,8 @@ constexpr CommandSpec kCommands[] = {
      setup_validate},
     {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates + manifest",
      setup_prepare},
+    {"stats", "Report a dataset: counts, tokens, quality signals, training cost (terminal/JSON/Markdown/HTML)",
+     setup_stats},
     {"leakage", "Find validation examples that are exact or near copies of training examples",
      setup_leakage},
     {"tokens", "Count tokens exactly (tiktoken-compatible) in text or chat JSONL", setup_tokens},

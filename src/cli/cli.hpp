@@ -42,6 +42,7 @@ int run_cli(int argc, char** argv);
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_models(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global);

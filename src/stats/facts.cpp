@@ -1,6 +1,9 @@
 // stats facts: what one accepted Example contributes to the report (messages, system prompt,
 // answer quality signals, Unicode scripts), computed in the parallel stage of the stream.
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -84,22 +87,22 @@ constexpr std::string_view kRefusalPhrases[] = {
 constexpr size_t kRefusalWindow = 200;
 
 // Lowercases ASCII and folds U+2019 (’) to an apostrophe so "I’m sorry" matches "i'm sorry".
-std::string fold_for_matching(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
+// Writes into `out` (at least text.size() bytes) and returns the folded length: callers fold short
+// heads into stack buffers, so no allocation per answer.
+size_t fold_for_matching(std::string_view text, char* out) {
+  size_t n = 0;
+  const size_t size = text.size();
+  for (size_t i = 0; i < size; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+    if (c == 0xE2 && i + 2 < size && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
         static_cast<unsigned char>(text[i + 2]) == 0x99) {
-      out.push_back('\'');
+      out[n++] = '\'';
       i += 2;
-    } else if (c >= 'A' && c <= 'Z') {
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
     } else {
-      out.push_back(static_cast<char>(c));
+      out[n++] = static_cast<char>(static_cast<unsigned>(c - 'A') < 26u ? c + ('a' - 'A') : c);
     }
   }
-  return out;
+  return n;
 }
 
 bool is_trimmed_punctuation(char c) {
@@ -122,9 +125,58 @@ void add_script(std::vector<ScriptChars>& out, std::vector<std::pair<int, uint64
   });
 }
 
-// Counts letters per script code into `codes` (a short list: texts rarely mix many scripts).
-// ASCII, most of most datasets, never reaches ICU: its letters are Latin, the rest Common.
-void count_script_letters(std::string_view text, std::vector<std::pair<int, uint64_t>>& codes) {
+// Script of every BMP code point, looked up in ICU once per process (64 KiB, built on the first
+// non-ASCII text): one table load per code point instead of an ICU call. Entries: 0 = not
+// counted (Common, Inherited, Unknown), kAskIcu = a script code too large for a byte (none in
+// current ICU, kept for safety), else the UScriptCode + 1.
+constexpr uint8_t kAskIcu = 255;
+
+const std::array<uint8_t, 0x10000>& bmp_scripts() {
+  static const auto table = [] {
+    auto t = std::make_unique<std::array<uint8_t, 0x10000>>();
+    for (int32_t cp = 0; cp < 0x10000; ++cp) {
+      UErrorCode status = U_ZERO_ERROR;
+      const UScriptCode code = uscript_getScript(cp, &status);
+      if (U_FAILURE(status) || code == USCRIPT_COMMON || code == USCRIPT_INHERITED || code == USCRIPT_UNKNOWN) {
+        (*t)[cp] = 0;
+      } else {
+        (*t)[cp] = code + 1 >= kAskIcu ? kAskIcu : static_cast<uint8_t>(code + 1);
+      }
+    }
+    return t;
+  }();
+  return *table;
+}
+
+int script_of(int32_t cp) {
+  if (cp < 0x10000) {
+    const uint8_t entry = bmp_scripts()[static_cast<size_t>(cp)];
+    if (entry != kAskIcu) return static_cast<int>(entry) - 1;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const UScriptCode code = uscript_getScript(cp, &status);
+  if (U_FAILURE(status) || code == USCRIPT_COMMON || code == USCRIPT_INHERITED || code == USCRIPT_UNKNOWN) return -1;
+  return code;
+}
+
+// ASCII letters (A-Z, a-z) among 8 ASCII bytes, SWAR: after OR 0x20 folds case, adding
+// 0x80 - 'a' sets a byte's high bit iff it is >= 'a', adding 0x80 - '{' iff it is > 'z'. Bytes
+// are < 0x80, so no sum carries into the next byte.
+inline uint32_t ascii_letters8(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t x = w | (0x20 * kOnes);
+  const uint64_t at_least_a = x + (0x80 - 'a') * kOnes;
+  const uint64_t above_z = x + (0x80 - 'z' - 1) * kOnes;
+  return static_cast<uint32_t>(__builtin_popcountll(at_least_a & ~above_z & kHigh));
+}
+
+// One pass over a message: returns its code points (count_code_points' definition) and adds its
+// letters per script code to `codes` (a short list: texts rarely mix many scripts). ASCII, most
+// of most datasets, goes 8 bytes at a time and never reaches the script table: its letters are
+// Latin, the rest Common.
+uint64_t scan_text(std::string_view text, std::vector<std::pair<int, uint64_t>>& codes) {
+  uint64_t code_points = 0;
   uint64_t ascii_letters = 0;
   int last_code = -1;
   size_t last_slot = 0;
@@ -140,22 +192,37 @@ void count_script_letters(std::string_view text, std::vector<std::pair<int, uint
     last_code = code;
     last_slot = slot;
   };
+  const char* data = text.data();
+  const size_t size = text.size();
   size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  while (i < size) {
+    if (i + 8 <= size) {
+      uint64_t w;
+      std::memcpy(&w, data + i, 8);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        ascii_letters += ascii_letters8(w);
+        code_points += 8;
+        i += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(data[i]);
     if (c < 0x80) {
       ++i;
+      ++code_points;
       ascii_letters += static_cast<unsigned>((c | 0x20) - 'a') < 26;
       continue;
     }
+    // A valid sequence is one lead byte and continuation bytes; an invalid step is one byte,
+    // counted unless it is a stray continuation byte (as count_code_points counts).
+    code_points += (c & 0xC0) != 0x80;
     const int32_t cp = next_code_point(text, i);
     if (cp < 0) continue;
-    UErrorCode status = U_ZERO_ERROR;
-    const UScriptCode code = uscript_getScript(cp, &status);
-    if (U_FAILURE(status) || code == USCRIPT_COMMON || code == USCRIPT_INHERITED || code == USCRIPT_UNKNOWN) continue;
-    bump(code, 1);
+    const int code = script_of(cp);
+    if (code >= 0) bump(code, 1);
   }
   if (ascii_letters > 0) bump(USCRIPT_LATIN, ascii_letters);
+  return code_points;
 }
 
 }  // namespace
@@ -170,16 +237,19 @@ uint32_t count_code_points(std::string_view text) {
 
 std::string answer_opening(std::string_view text, uint32_t words) {
   constexpr size_t kMaxBytes = 64;
-  // The output keeps at most 64 bytes, so a few words past that are all that needs folding.
-  const std::string folded = fold_for_matching(head_of(text, 256));
+  constexpr size_t kHeadBytes = 256;  // the words come from this head of the answer
+  const std::string_view head = head_of(text, kHeadBytes);
   std::string out;
+  char folded[kHeadBytes];
   uint32_t taken = 0;
   size_t i = 0;
-  while (taken < words && i < folded.size()) {
-    while (i < folded.size() && is_space(static_cast<unsigned char>(folded[i]))) ++i;
+  // Words are folded one at a time; once the output passes 64 bytes, later words cannot change
+  // its first 64.
+  while (taken < words && i < head.size() && out.size() <= kMaxBytes) {
+    while (i < head.size() && is_space(static_cast<unsigned char>(head[i]))) ++i;
     size_t end = i;
-    while (end < folded.size() && !is_space(static_cast<unsigned char>(folded[end]))) ++end;
-    std::string_view word(folded.data() + i, end - i);
+    while (end < head.size() && !is_space(static_cast<unsigned char>(head[end]))) ++end;
+    std::string_view word(folded, fold_for_matching(head.substr(i, end - i), folded));
     i = end;
     while (!word.empty() && is_trimmed_punctuation(word.front())) word.remove_prefix(1);
     while (!word.empty() && is_trimmed_punctuation(word.back())) word.remove_suffix(1);
@@ -188,17 +258,26 @@ std::string answer_opening(std::string_view text, uint32_t words) {
     out.append(word);
     ++taken;
   }
-  return std::string(head_of(out, kMaxBytes));
+  out.resize(head_of(out, kMaxBytes).size());
+  return out;
 }
 
 bool is_refusal(std::string_view answer) {
-  const std::string folded = fold_for_matching(head_of(answer, kRefusalWindow));
-  // Every phrase starts a word with 'a' or 'i': only those positions are compared.
-  for (size_t i = 0; i < folded.size(); ++i) {
-    const char c = folded[i];
+  // The longest phrase, with every apostrophe spelled as the 3-byte ’: enough raw bytes to fold
+  // at a candidate position.
+  constexpr size_t kPhraseBytes = 48;
+  const std::string_view head = head_of(answer, kRefusalWindow);
+  char buffer[kPhraseBytes];
+  // Every phrase starts a word with "as" or "i" followed by a space or an apostrophe: only those
+  // positions are folded and compared, so the common answer costs one pass of byte compares.
+  for (size_t i = 0; i + 2 < head.size(); ++i) {
+    const char c = static_cast<char>(head[i] | 0x20);
     if (c != 'a' && c != 'i') continue;
-    if (i > 0 && static_cast<unsigned>((folded[i - 1] | 0x20) - 'a') < 26) continue;
-    const std::string_view rest(folded.data() + i, folded.size() - i);
+    const char next = head[i + 1];
+    if (c == 'a' ? (next | 0x20) != 's' : next != ' ' && next != '\'' && next != '\xE2') continue;
+    if (i > 0 && static_cast<unsigned>((head[i - 1] | 0x20) - 'a') < 26) continue;
+    const std::string_view window = head.substr(i, kPhraseBytes);
+    const std::string_view rest(buffer, fold_for_matching(window, buffer));
     for (std::string_view phrase : kRefusalPhrases) {
       if (phrase.front() == c && rest.starts_with(phrase)) return true;
     }
@@ -208,7 +287,7 @@ bool is_refusal(std::string_view answer) {
 
 std::vector<ScriptChars> scripts_of(std::string_view text) {
   std::vector<std::pair<int, uint64_t>> codes;
-  count_script_letters(text, codes);
+  scan_text(text, codes);
   std::vector<ScriptChars> out;
   add_script(out, codes);
   return out;
@@ -219,11 +298,14 @@ RecordFacts facts_from_example(const Example& example, const FactsOptions& optio
   facts.format = example.format;
   std::vector<std::pair<int, uint64_t>> script_codes;
 
+  facts.messages.reserve(example.messages.size() + example.preferred.size() + example.non_preferred.size());
   auto add_messages = [&](const std::vector<Message>& messages) {
     for (const Message& m : messages) {
       const std::string_view content = m.content ? std::string_view(*m.content) : std::string_view();
-      facts.messages.push_back(MessageFacts{m.role, count_code_points(content)});
-      if (options.scripts) count_script_letters(content, script_codes);
+      const uint32_t chars = options.scripts
+                                 ? static_cast<uint32_t>(std::min<uint64_t>(scan_text(content, script_codes), UINT32_MAX))
+                                 : count_code_points(content);
+      facts.messages.push_back(MessageFacts{m.role, chars});
     }
   };
   add_messages(example.messages);

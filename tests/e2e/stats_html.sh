@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The stats HTML report in a real browser: headless Chromium renders the fixture report (built by
 # stats_render_fixture, next to the tuneprep binary), the screenshots are not blank at desktop and
-# phone widths, and the rendered DOM holds the key figures.
+# phone widths, and the rendered DOM holds the key figures. Then the same through the real CLI:
+# `tuneprep stats samples/ --html`, checked against the figures of its own --json.
 source "$(dirname "$0")/common.sh"
 
 FIXTURE="$(dirname "$TUNEPREP")/stats_render_fixture"
@@ -44,4 +45,23 @@ assert_contains "$WORK/dom.html" 'arr hello matey'
 browse --dump-dom "file://$WORK/compare.html" >"$WORK/compare-dom.html"
 assert_contains "$WORK/compare-dom.html" 'Dataset comparison'
 assert_contains "$WORK/compare-dom.html" 'class="notable" data-figure="records"'
+
+# Through the CLI, over the repository's samples.
+cp -r "$TUNEPREP_SOURCE_DIR/samples" "$WORK/samples"
+run_tp 0 stats samples/ --html cli.html --json cli.json
+browse --screenshot="$WORK/cli.png" --window-size=1200,2000 "file://$WORK/cli.html"
+[ -s "$WORK/cli.png" ] || { cat "$WORK/chromium.log" >&2; fail "no screenshot cli.png"; }
+python3 "$TUNEPREP_SOURCE_DIR/tests/e2e/png_check.py" "$WORK/cli.png" --min-colors 20 --min-stddev 8 ||
+  fail "cli.png looks blank"
+browse --dump-dom "file://$WORK/cli.html" >"$WORK/cli-dom.html"
+figure() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(format($1, ','))" cli.json; }
+[ "$(figure 'd["records"]')" = 80 ] || fail "samples/ should have 80 records"
+for key in records valid rejected; do
+  assert_contains "$WORK/cli-dom.html" "data-figure=\"$key\">$(figure "d['$key']")<"
+done
+assert_contains "$WORK/cli-dom.html" "data-figure=\"tokens.total\">$(figure 'd["tokens"]["total"]')<"
+assert_contains "$WORK/cli-dom.html" \
+  "data-figure=\"estimate.total_training_tokens\">$(figure 'd["estimate"]["total_training_tokens"]')<"
+assert_contains "$WORK/cli-dom.html" '<svg class="hist"'
+assert_contains "$WORK/cli-dom.html" 'You are a concise support assistant for Acme Cloud.'
 echo "ok"
