@@ -2,6 +2,8 @@
 // rules, token limits, fixes, and the same output for any number of jobs.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
