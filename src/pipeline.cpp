@@ -13,9 +13,11 @@
 
 #include <openssl/evp.h>
 
+#include "tuneprep/checks.hpp"
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/leakage.hpp"
 #include "tuneprep/split.hpp"
+#include "tuneprep/stats_run.hpp"
 #include "tuneprep/tokenizer.hpp"
 
 namespace tuneprep {
@@ -111,12 +113,16 @@ ExampleTokens count_example_tokens(const Encoding& encoding, const Example& exam
   if (example.kind == ExampleKind::kPreference) {
     const PreferenceTokenCount count = count_preference_tokens(encoding, example);
     tokens.total = count.preferred.total + count.non_preferred.total;
+    tokens.prompt = count.preferred.prompt + count.non_preferred.prompt;
     tokens.trained = count.preferred.trained + count.non_preferred.trained;
+    tokens.estimated = count.preferred.estimated + count.non_preferred.estimated;
     tokens.longest = std::max(count.preferred.total, count.non_preferred.total);
   } else {
     const ChatTokenCount count = count_chat_tokens(encoding, example);
     tokens.total = count.total;
+    tokens.prompt = count.prompt;
     tokens.trained = count.trained;
+    tokens.estimated = count.estimated;
     tokens.longest = count.total;
   }
   return tokens;
@@ -173,8 +179,11 @@ constexpr const char* kValidationName = "validation.jsonl";
 constexpr const char* kRejectedName = "rejected.jsonl";
 constexpr const char* kDuplicatesName = "duplicates.jsonl";
 constexpr const char* kManifestName = "manifest.json";
-constexpr const char* kOutputNames[] = {kTrainName, kValidationName, kRejectedName, kDuplicatesName,
-                                        kManifestName};
+constexpr const char* kReportJsonName = "report.json";
+constexpr const char* kReportHtmlName = "report.html";
+constexpr const char* kReportMarkdownName = "report.md";
+constexpr const char* kOutputNames[] = {kTrainName,     kValidationName, kRejectedName,      kDuplicatesName,
+                                        kManifestName,  kReportJsonName, kReportHtmlName,    kReportMarkdownName};
 
 // What the parallel stage decided about one record; the serial stage only routes it.
 struct ProcessedRecord {
@@ -188,6 +197,8 @@ struct ProcessedRecord {
   uint64_t answer_key = 0;         // folded answer: tells conflicting answers apart
   std::vector<uint32_t> signature; // --dedup near: MinHash of the compared text
   uint32_t shingles = 0;
+  RecordFacts facts;               // for report.json (the serial stage adds the routing)
+  std::vector<RuleId> fixed_rules; // --fix rules that changed this record
 };
 
 // Read-only settings of the parallel stage, shared by every worker.
@@ -197,6 +208,9 @@ struct TransformPlan {
   const TokenOptions* tokens = nullptr;
   const MinHasher* hasher = nullptr;       // signatures when set
   DedupOn dedup_on = DedupOn::kConversation;
+  StatsCollector* stats = nullptr;         // report facts when set
+  const FixSet* fixes = nullptr;           // --fix, when any
+  RuleConfig rules;                        // defaults: to find what unknown-key / bom-or-crlf fix
 };
 
 // Per-thread state of the parallel stage: the parser and reusable buffers.
@@ -267,15 +281,37 @@ void group_keys(const Example& example, ProcessedRecord& out) {
   out.answer_key = comparison_key(comparison_text(example, DedupOn::kResponse)).low;
 }
 
+// Applies --fix to an accepted example and lists the rules that changed it. unknown-key and
+// bom-or-crlf change nothing here (the writers drop unknown keys; BOM and CR never reach an
+// output line): they count when the record as read had them.
+void fix_record(const Record& record, Example& example, const TransformPlan& plan, std::vector<RuleId>& fixed) {
+  fixed = apply_fixes(example, *plan.fixes);
+  std::vector<Diagnostic> found;
+  if (plan.fixes->contains(RuleId::kUnknownKey) && record.kind == RecordKind::kJson) {
+    check_unknown_keys(record.text, example.format, plan.rules, found);
+    if (!found.empty()) fixed.push_back(RuleId::kUnknownKey);
+  }
+  if (plan.fixes->contains(RuleId::kBomOrCrlf)) {
+    found.clear();
+    check_bom_or_crlf(record, plan.rules, found);
+    if (!found.empty()) fixed.push_back(RuleId::kBomOrCrlf);
+  }
+}
+
 void process_record(const Record& record, const std::string& path, Worker& worker, const TransformPlan& plan,
                     ProcessedRecord& out) {
   NormalizeResult result = worker.normalizer.normalize(record);
   if (!result.has_error() && result.example) {
     Example& example = *result.example;
+    if (plan.fixes != nullptr) fix_record(record, example, plan, out.fixed_rules);
     std::optional<Diagnostic> problem;
     if (plan.encoding != nullptr) problem = fit_token_limit(example, *plan.encoding, *plan.tokens, out.tokens);
     if (!problem) problem = write_example(example, plan.to, out.line);
     if (!problem) {
+      if (plan.stats != nullptr) {
+        const ChatTokenCount count{out.tokens.total, out.tokens.prompt, out.tokens.trained, out.tokens.estimated};
+        out.facts = plan.stats->facts_for(record, result, plan.encoding != nullptr ? &count : nullptr);
+      }
       out.hash = example_hash(example);
       out.format = example.format;
       group_keys(example, out);
@@ -303,6 +339,12 @@ void process_record(const Record& record, const std::string& path, Worker& worke
   out.rejected = true;
   out.line.clear();
   out.line = render_rejected(path, record, errors);
+  if (plan.stats != nullptr) {
+    out.facts.file_index = record.source.file_index;
+    if (result.example) out.facts.format = result.example->format;
+    out.facts.rejected = true;
+    for (RuleId rule : out.reject_rules) out.facts.reject_rules.emplace_back(rule_name(rule));
+  }
 }
 
 // Checks that writing into `dir` cannot replace an input.
@@ -462,6 +504,31 @@ std::optional<IoError> find_conflicting_ids(const std::vector<InputFile>& files,
   return std::nullopt;
 }
 
+// The collector behind report.json: the same tokenizer and limit as the run (no token figures
+// without --model/--encoding/--max-tokens), and the content rules as findings only (prepare does
+// not reject on them). Sets `error` and returns nullopt for a model the collector cannot resolve.
+std::optional<StatsCollector> make_report_collector(const PrepareOptions& options, const std::vector<InputFile>& files,
+                                                    std::optional<IoError>& error) {
+  StatsCollectorOptions collector;
+  collector.model = options.tokens && options.tokens->model != nullptr ? std::string(options.tokens->model->name)
+                                                                       : std::string();
+  collector.count_tokens = options.tokens.has_value();
+  if (options.tokens) {
+    collector.encoding = options.tokens->encoding;
+    if (options.tokens->max_tokens != 0) collector.max_tokens = options.tokens->max_tokens;
+  }
+  collector.check_rules = options.report_findings;
+  collector.checker_errors_reject = false;
+  for (const InputFile& file : files) {
+    if (!collector.title.empty()) collector.title += ", ";
+    collector.title += file.path == "-" ? std::string("stdin") : file.path;
+  }
+  IoError create_error;
+  std::optional<StatsCollector> stats = StatsCollector::create(collector, create_error);
+  if (!stats) error = std::move(create_error);
+  return stats;
+}
+
 }  // namespace
 
 PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCallback& progress) {
@@ -533,6 +600,7 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
   }
   plan.hasher = hasher ? &*hasher : nullptr;
   plan.dedup_on = options.dedup_on;
+  plan.fixes = options.fixes.empty() ? nullptr : &options.fixes;
 
   StreamOptions stream;
   stream.reader = options.reader;
@@ -549,6 +617,11 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       return result;
     }
   }
+
+  // report.json: the facts of every record, collected alongside (the first pass above has none).
+  std::optional<StatsCollector> stats = make_report_collector(options, files, result.error);
+  if (!stats) return result;
+  plan.stats = &*stats;
 
   const bool with_validation = options.val_ratio > 0.0;
   OutputSet outputs;
@@ -617,15 +690,19 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
   auto route = [&](const Record& record, ProcessedRecord& processed) -> bool {
     IoError error;
     const uint64_t id = summary.counts.records_in++;
+    RecordFacts& facts = processed.facts;
     if (processed.rejected) {
       ++summary.counts.rejected;
       for (RuleId rule : processed.reject_rules) ++summary.rejections_by_rule[std::string(rule_info(rule).name)];
+      stats->add(facts);
       if (!outputs.write(OutputSet::kRejected, processed.line, error)) return write_error = error, false;
       return true;
     }
     if (options.dedup != DedupMode::kNone) {
       if (auto first = deduplicator.insert(processed.hash, record.source)) {
         ++summary.exact_duplicates;
+        facts.duplicate = DuplicateKind::kExact;
+        stats->add(facts);
         if (!write_duplicate(record, *first, "exact", 1.0, error)) return write_error = error, false;
         return true;
       }
@@ -634,6 +711,8 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       if (auto stop = near_stage->add(record, processed, near_match)) return write_error = std::move(stop), false;
       if (near_match) {
         ++summary.near_duplicates;
+        facts.duplicate = DuplicateKind::kNear;
+        stats->add(facts);
         if (!write_duplicate(record, near_match->first, "near", near_match->second, error)) {
           return write_error = error, false;
         }
@@ -647,19 +726,30 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       group_first[id] = KeptLocation{record.source.line, record.source.file_index, record.source.column};
     }
     const Side side = splitter.assign(id, processed.hash, hit ? hit->first_id : id);
+    facts.conflict = hit && hit->answer_differs_from_first;
+    auto add_rejected_conflict = [&] {
+      facts.rejected = true;
+      facts.reject_rules.assign(1, std::string(rule_name(RuleId::kConflictingAnswers)));
+      stats->add(facts);
+    };
     if (options.conflicts == ConflictMode::kFirst && hit && hit->answer_differs_from_first) {
+      add_rejected_conflict();
       if (!reject_conflict(record, first_location(hit->first_id), error)) return write_error = error, false;
       return true;
     }
     if (options.conflicts == ConflictMode::kReject) {
       while (conflict_cursor < conflicting_ids.size() && conflicting_ids[conflict_cursor] < id) ++conflict_cursor;
       if (conflict_cursor < conflicting_ids.size() && conflicting_ids[conflict_cursor] == id) {
+        add_rejected_conflict();
         const SourceLocation first = hit ? first_location(hit->first_id) : record.source;
         if (!reject_conflict(record, first, error)) return write_error = error, false;
         return true;
       }
     }
+    facts.validation = side == Side::kValidation;
+    stats->add(facts);
     ++summary.records_by_format[std::string(source_format_name(processed.format))];
+    for (RuleId rule : processed.fixed_rules) ++summary.fixes_by_rule[std::string(rule_name(rule))];
     if (processed.tokens.truncated) ++summary.truncated;
     const int s = side == Side::kValidation ? 1 : 0;
     tokens[s] += processed.tokens.total;
@@ -722,6 +812,25 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     }
     summary.outputs.push_back(std::move(output));
   }
+  // The reports: report.json always, report.html / report.md on request.
+  std::vector<std::string> paths;
+  for (const InputFile& file : files) paths.push_back(file.path);
+  result.report = stats->finish(std::move(paths));
+  std::vector<AtomicOutputFile> report_files;
+  auto write_report = [&](const char* name, const std::string& text) {
+    auto file = AtomicOutputFile::create(out_dir / name, error);
+    if (!file || !file->write(text, error) || !file->finish(error)) return false;
+    summary.reports.push_back(ReportFileSummary{name, file->sha256_hex(), file->bytes_written()});
+    report_files.push_back(std::move(*file));
+    return true;
+  };
+  if (!write_report(kReportJsonName, render_json(result.report)) ||
+      (options.report_html && !write_report(kReportHtmlName, render_html(result.report))) ||
+      (options.report_markdown && !write_report(kReportMarkdownName, render_markdown(result.report)))) {
+    result.error = error;
+    return result;
+  }
+
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   auto manifest = AtomicOutputFile::create(out_dir / kManifestName, error);
   if (!manifest || !manifest->write(render_manifest(options, summary), error) || !manifest->finish(error)) {
@@ -734,7 +843,16 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       return result;
     }
   }
-  if (!with_validation) fs::remove(out_dir / kValidationName, ec);  // stale from an earlier run
+  for (AtomicOutputFile& file : report_files) {
+    if (!file.commit(error)) {
+      result.error = error;
+      return result;
+    }
+  }
+  // Stale files of an earlier run that this one does not write.
+  if (!with_validation) fs::remove(out_dir / kValidationName, ec);
+  if (!options.report_html) fs::remove(out_dir / kReportHtmlName, ec);
+  if (!options.report_markdown) fs::remove(out_dir / kReportMarkdownName, ec);
   if (!manifest->commit(error)) {
     result.error = error;
     return result;
@@ -783,6 +901,17 @@ std::string render_manifest(const PrepareOptions& options, const PrepareSummary&
   out += options.tokens && options.tokens->max_tokens != 0 ? fmt::format("{}", options.tokens->max_tokens)
                                                            : std::string("null");
   out += fmt::format(", \"truncate\": {}", options.tokens && options.tokens->truncate);
+  out += ", \"fix\": [";
+  bool first_fix = true;
+  for (const RuleInfo& rule : all_rules()) {
+    if (!options.fixes.contains(rule.id)) continue;
+    if (!first_fix) out += ", ";
+    first_fix = false;
+    append_json_string(out, rule.name);
+  }
+  out += ']';
+  out += fmt::format(", \"report\": [\"json\"{}{}]", options.report_html ? ", \"html\"" : "",
+                     options.report_markdown ? ", \"md\"" : "");
   out += ", \"system\": ";
   if (options.normalize.system_prompt.empty()) {
     out += "null";
@@ -811,6 +940,14 @@ std::string render_manifest(const PrepareOptions& options, const PrepareSummary&
     append_optional_count(out, output.trained_tokens);
     out += '}';
   }
+  out += "\n  ],\n  \"reports\": [";
+  for (size_t i = 0; i < summary.reports.size(); ++i) {
+    const ReportFileSummary& report = summary.reports[i];
+    out += i == 0 ? "\n    " : ",\n    ";
+    out += "{\"path\": ";
+    append_json_string(out, report.name);
+    out += fmt::format(", \"sha256\": \"{}\", \"bytes\": {}}}", report.sha256, report.bytes);
+  }
   const PrepareCounts& c = summary.counts;
   out += fmt::format(
       "\n  ],\n  \"counts\": {{\"records_in\": {}, \"train\": {}, \"validation\": {}, \"rejected\": {}, "
@@ -825,6 +962,14 @@ std::string render_manifest(const PrepareOptions& options, const PrepareSummary&
   out += ",\n  \"rejections\": {";
   bool first = true;
   for (const auto& [rule, count] : summary.rejections_by_rule) {
+    if (!first) out += ", ";
+    first = false;
+    append_json_string(out, rule);
+    out += fmt::format(": {}", count);
+  }
+  out += "},\n  \"fixes\": {";
+  first = true;
+  for (const auto& [rule, count] : summary.fixes_by_rule) {
     if (!first) out += ", ";
     first = false;
     append_json_string(out, rule);

@@ -289,6 +289,33 @@ TEST_CASE("Validation advice holds out 10 percent, at most 1,000") {
   CHECK(r.estimate->advice.back().find("No built-in price for unknown-model") != std::string::npos);
 }
 
+TEST_CASE("Validation examples are measured but left out of the training estimate") {
+  std::vector<RecordFacts> facts = stats_fixture::small_dataset();
+  const StatsReport all = report_of(facts, stats_fixture::small_options());
+  // Hold out the measured examples with the most tokens: the estimate drops exactly their share.
+  uint64_t held_out = 0;
+  uint64_t held_out_billable = 0;
+  for (RecordFacts& f : facts) {
+    if (f.rejected || f.duplicate != DuplicateKind::kNone || !f.tokens || held_out == 2) continue;
+    f.validation = true;
+    ++held_out;
+    held_out_billable += std::min<uint64_t>(f.tokens->total, 4096);  // small_options: limit 4,096
+  }
+  REQUIRE(held_out == 2);
+  const StatsReport split = report_of(facts, stats_fixture::small_options());
+  CHECK(split.examples == all.examples);  // still measured
+  CHECK(split.tokens_total == all.tokens_total);
+  CHECK(split.validation_examples == 2);
+  REQUIRE(split.estimate.has_value());
+  CHECK(split.estimate->examples == all.estimate->examples - 2);
+  CHECK(split.estimate->billable_tokens_per_epoch == all.estimate->billable_tokens_per_epoch - held_out_billable);
+  bool names_validation_set = false;
+  for (const std::string& line : split.estimate->advice) {
+    names_validation_set |= line.find("validation set holds 2 examples") != std::string::npos;
+  }
+  CHECK(names_validation_set);
+}
+
 TEST_CASE("A long tail goes into one overflow bin past p99") {
   std::vector<RecordFacts> facts;
   for (uint32_t v = 1; v <= 99; ++v) {

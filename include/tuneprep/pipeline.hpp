@@ -9,12 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "tuneprep/fixes.hpp"
 #include "tuneprep/io.hpp"
 #include "tuneprep/models.hpp"
 #include "tuneprep/near_dedup.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/record_stream.hpp"
 #include "tuneprep/schema.hpp"
+#include "tuneprep/stats.hpp"
 
 namespace tuneprep {
 
@@ -47,7 +49,9 @@ struct TokenOptions {
 // the longer half, since each half is one sequence the model sees.
 struct ExampleTokens {
   uint64_t total = 0;
+  uint64_t prompt = 0;     // total - the answers (both halves' prompts for a preference pair)
   uint64_t trained = 0;
+  uint64_t estimated = 0;  // part of total from tool definitions and calls (an estimate)
   uint64_t longest = 0;    // what the limit is checked against
   bool truncated = false;  // trailing turns were dropped to fit
 };
@@ -75,8 +79,17 @@ struct PrepareOptions {
   NearDedupOptions near;                      // --shingle, --num-perm, --near-threshold, --max-memory
   ConflictMode conflicts = ConflictMode::kKeep;
   std::optional<TokenOptions> tokens;         // nullopt: no token counting
+  // --fix: the safe fixes applied to every record before dedup, token counting and writing;
+  // each kept record counts once per rule fixed (manifest `fixes`).
+  FixSet fixes;
   double val_ratio = 0.1;
   uint64_t seed = 0;
+  // report.json is always written; --report html,md adds report.html / report.md.
+  bool report_html = false;
+  bool report_markdown = false;
+  // The content rules (PII, secrets, refusals, ...) run for the report's findings; they never
+  // reject a record in prepare. Off: the report has no findings, and prepare runs faster.
+  bool report_findings = true;
   unsigned jobs = 0;  // 0 = all cores
 };
 
@@ -104,12 +117,21 @@ struct PrepareCounts {
   uint64_t duplicates = 0;
 };
 
+// A report file written next to the data (report.json, and report.html / report.md on request).
+struct ReportFileSummary {
+  std::string name;
+  std::string sha256;
+  uint64_t bytes = 0;
+};
+
 struct PrepareSummary {
   std::vector<InputSummary> inputs;
   std::vector<OutputSummary> outputs;
+  std::vector<ReportFileSummary> reports;
   PrepareCounts counts;
   std::map<std::string, uint64_t> rejections_by_rule;  // a record counts once per distinct rule
   std::map<std::string, uint64_t> records_by_format;   // detected source shape of accepted records
+  std::map<std::string, uint64_t> fixes_by_rule;       // kept records changed by each --fix rule
   uint64_t exact_duplicates = 0;  // duplicates.jsonl entries of kind "exact"
   uint64_t near_duplicates = 0;   // duplicates.jsonl entries of kind "near"
   uint64_t truncated = 0;         // examples shortened by --truncate (counted in train/validation)
@@ -127,6 +149,8 @@ struct PrepareSummary {
 
 struct PrepareResult {
   PrepareSummary summary;
+  StatsReport report;  // what report.json says: the prepared data (train + validation) and why
+                       // the other records were left out
   std::optional<IoError> error;  // usage or I/O problem: nothing was replaced in the output dir
 };
 

@@ -49,6 +49,7 @@ struct RecordFacts {
   std::vector<std::string> warning_rules;// distinct rule ids of non-fatal findings ("pii-email")
   DuplicateKind duplicate = DuplicateKind::kNone;
   bool conflict = false;                 // same prompt as an earlier example, different answer
+  bool validation = false;               // held out for validation (prepare): measured, not trained
 
   // Content facts: only read for accepted, non-duplicate records (see docs/stats.md).
   std::vector<MessageFacts> messages;    // every message (preference: prompt + both answers)
@@ -130,6 +131,8 @@ class StatsAccumulator {
   uint64_t valid_ = 0;
   uint64_t rejected_ = 0;
   uint64_t examples_ = 0;
+  uint64_t validation_examples_ = 0;
+  std::vector<uint32_t> validation_tokens_total_;  // left out of the training estimate
   uint64_t exact_duplicates_ = 0;
   uint64_t near_duplicates_ = 0;
   uint64_t conflicts_ = 0;
@@ -215,7 +218,7 @@ std::string_view overfitting_risk_name(OverfittingRisk risk);
 
 struct TrainingEstimate {
   std::optional<std::string> model;
-  uint64_t examples = 0;
+  uint64_t examples = 0;  // trained examples: the measured ones minus the validation set
   uint32_t epochs = 0;
   bool epochs_given = false;               // set from the caller, not the default heuristic
   uint64_t billable_tokens_per_epoch = 0;  // sum of min(tokens, limit) over examples
@@ -231,6 +234,7 @@ struct TrainingEstimate {
 struct StatsReport {
   std::string title;  // e.g. the inputs' names
   uint64_t records = 0, valid = 0, rejected = 0, examples = 0;
+  uint64_t validation_examples = 0;  // of `examples`, held out for validation (prepare's split)
   std::vector<FileCounts> files;
   std::vector<std::pair<std::string, uint64_t>> formats;  // enum order, non-zero only
   std::vector<RuleCount> rejections;  // by count desc, then first seen

@@ -26,6 +26,8 @@ struct PrepareCommandOptions {
   std::string encoding;
   uint64_t max_tokens = 0;
   bool truncate = false;
+  std::vector<std::string> reports;
+  std::string fix;
   bool strict = false;
   bool json = false;
 };
@@ -56,6 +58,9 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   if (options.val_ratio > 0) row("validation", c.validation, "validation.jsonl", Style::kGreen);
   row("rejected", c.rejected, "rejected.jsonl", c.rejected ? Style::kRed : "");
   row("duplicates", c.duplicates, "duplicates.jsonl", c.duplicates ? Style::kYellow : "");
+  for (const ReportFileSummary& report : summary.reports) {
+    fmt::print("  {:<11} {:>10}  {}\n", "report", "", (dir / report.name).string());
+  }
   fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", (dir / "manifest.json").string());
   if (summary.exact_duplicates + summary.near_duplicates > 0 && options.dedup == DedupMode::kNear) {
     fmt::print("  duplicates: {} exact, {} near\n", group_digits(summary.exact_duplicates),
@@ -82,6 +87,10 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
     fmt::print("  leakage:    {} exact, {} near\n", summary.leakage_exact, *summary.leakage_near);
   } else {
     fmt::print("  leakage:    {} exact\n", summary.leakage_exact);
+  }
+  if (!summary.fixes_by_rule.empty()) {
+    fmt::print("fixed (--fix):\n");
+    for (const auto& [rule, count] : summary.fixes_by_rule) fmt::print("  {:<24} {:>8}\n", rule, group_digits(count));
   }
   if (!summary.rejections_by_rule.empty()) {
     fmt::print("rejected by rule:\n");
@@ -137,6 +146,15 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--max-record-bytes", p.reader.max_record_bytes,
                      "Reject records larger than this (default 64 MiB)")
       ->check(CLI::PositiveNumber);
+  command.add_option("--fix", o->fix,
+                     "Apply safe fixes to kept records: 'safe' (all) or rule ids, e.g. whitespace-padding,"
+                     "consecutive-same-role (`tuneprep rules` lists the fixable ones)");
+  command.add_option("--report", o->reports,
+                     "Reports besides report.json (always written): html, md, or both as html,md")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"json", "html", "md", "markdown"}));
+  command.add_flag("!--no-findings", p.report_findings,
+                   "Skip the content rules (PII, secrets, ...) behind the report's findings: faster");
   command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
 
@@ -148,12 +166,22 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     options.dedup_on = *dedup_on_from_name(o->dedup_on);
     options.conflicts = *conflict_mode_from_name(o->conflicts);
     options.jobs = global.jobs;
+    for (const std::string& report : o->reports) {
+      if (report == "html") options.report_html = true;
+      if (report == "md" || report == "markdown") options.report_markdown = true;
+    }
 
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
+    if (!o->fix.empty()) {
+      RuleConfigError fix_error;
+      const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);
+      if (!fixes) return usage_error(fix_error.message);
+      options.fixes = *fixes;
+    }
     options.near.max_memory = default_max_memory();
     if (!o->max_memory.empty()) {
       const std::optional<uint64_t> bytes = parse_byte_size(o->max_memory);

@@ -88,8 +88,10 @@ void StatsAccumulator::add(const RecordFacts& facts) {
     ++it->second.count;
   }
 
+  if (facts.validation) ++validation_examples_;
   if (facts.tokens) {
     ++with_tokens_;
+    if (facts.validation) validation_tokens_total_.push_back(saturate32(facts.tokens->total));
     tokens_total_.push_back(saturate32(facts.tokens->total));
     tokens_prompt_.push_back(saturate32(facts.tokens->prompt));
     tokens_assistant_.push_back(saturate32(facts.tokens->assistant));
@@ -115,6 +117,8 @@ void StatsAccumulator::merge(const StatsAccumulator& later) {
   valid_ += later.valid_;
   rejected_ += later.rejected_;
   examples_ += later.examples_;
+  validation_examples_ += later.validation_examples_;
+  append(validation_tokens_total_, later.validation_tokens_total_);
   exact_duplicates_ += later.exact_duplicates_;
   near_duplicates_ += later.near_duplicates_;
   conflicts_ += later.conflicts_;

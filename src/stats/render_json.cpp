@@ -155,6 +155,7 @@ void write_report(JsonWriter& w, const StatsReport& r) {
   w.field("valid", r.valid);
   w.field("rejected", r.rejected);
   w.field("examples", r.examples);
+  w.field("validation_examples", r.validation_examples);
   w.key("examples_over_limit"), w.optional_number(r.examples_over_limit);
 
   w.key("files"), w.begin_array();

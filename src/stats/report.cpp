@@ -197,6 +197,7 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.valid = acc.valid_;
   r.rejected = acc.rejected_;
   r.examples = acc.examples_;
+  r.validation_examples = acc.validation_examples_;
 
   const size_t file_count = std::max(options.files.size(), acc.files_.size());
   for (size_t i = 0; i < file_count; ++i) {
@@ -308,12 +309,15 @@ TrainingEstimate StatsReportBuilder::estimate(const StatsAccumulator& acc, const
                                               const StatsOptions& options) {
   TrainingEstimate e;
   e.model = options.model;
-  e.examples = acc.with_tokens_;
+  // Only the training examples are billed; a validation set (prepare's split) is left out.
+  e.examples = acc.with_tokens_ - acc.validation_tokens_total_.size();
   e.epochs_given = options.epochs.has_value();
   e.epochs = options.epochs ? *options.epochs : default_epochs(e.examples);
-  for (uint32_t tokens : acc.tokens_total_) {
-    e.billable_tokens_per_epoch += options.token_limit ? std::min<uint64_t>(tokens, *options.token_limit) : tokens;
-  }
+  const auto billable = [&](uint32_t tokens) {
+    return options.token_limit ? std::min<uint64_t>(tokens, *options.token_limit) : uint64_t{tokens};
+  };
+  for (uint32_t tokens : acc.tokens_total_) e.billable_tokens_per_epoch += billable(tokens);
+  for (uint32_t tokens : acc.validation_tokens_total_) e.billable_tokens_per_epoch -= billable(tokens);
   e.total_training_tokens = e.billable_tokens_per_epoch * e.epochs;
   if (options.price_per_mtok) {
     e.price_per_mtok = options.price_per_mtok;
@@ -346,7 +350,12 @@ TrainingEstimate StatsReportBuilder::estimate(const StatsAccumulator& acc, const
         "(overfitting). Add examples or train fewer epochs.",
         e.epochs, n, e.epochs, overfitting_risk_name(e.overfitting_risk)));
   }
-  if (e.suggested_validation_examples > 0) {
+  if (r.validation_examples > 0) {
+    e.advice.push_back(fmt::format(
+        "The validation set holds {} examples (not billed as training): validation loss rising while "
+        "training loss falls is the sign of overfitting.",
+        group(r.validation_examples)));
+  } else if (e.suggested_validation_examples > 0) {
     e.advice.push_back(fmt::format(
         "Hold out about {} examples (10%, at most 1,000) as a validation set: validation loss rising "
         "while training loss falls is the sign of overfitting.",

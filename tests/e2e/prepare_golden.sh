@@ -6,9 +6,9 @@ run_tp 0 prepare samples -o "$out" -q
 expected="$DATA/prepare/samples-expected"
 if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
   mkdir -p "$expected"
-  cp "$out"/*.jsonl "$out"/manifest.json "$expected"/
+  cp "$out"/*.jsonl "$out"/manifest.json "$out"/report.json "$expected"/
 fi
-for f in train.jsonl validation.jsonl rejected.jsonl duplicates.jsonl manifest.json; do
+for f in train.jsonl validation.jsonl rejected.jsonl duplicates.jsonl manifest.json report.json; do
   assert_same_file "$expected/$f" "$out/$f"
 done
 check_accounting "$out"
