@@ -218,6 +218,7 @@ struct Worker {
   explicit Worker(const NormalizeOptions& options) : normalizer(options) {}
   Normalizer normalizer;
   SignatureScratch scratch;
+  ComparisonScratch comparison;
 };
 
 void append_source(std::string& out, const std::string& path, const SourceLocation& source) {
@@ -276,9 +277,9 @@ std::string render_rejected(const std::string& path, const Record& record,
 }
 
 // The same-prompt key and the answer key of an example (see comparison_text).
-void group_keys(const Example& example, ProcessedRecord& out) {
-  out.prompt_key = comparison_key(comparison_text(example, DedupOn::kPrompt));
-  out.answer_key = comparison_key(comparison_text(example, DedupOn::kResponse)).low;
+void group_keys(const Example& example, ComparisonScratch& scratch, ProcessedRecord& out) {
+  out.prompt_key = comparison_key(example, DedupOn::kPrompt, scratch);
+  out.answer_key = comparison_key(example, DedupOn::kResponse, scratch).low;
 }
 
 // Applies --fix to an accepted example and lists the rules that changed it. unknown-key and
@@ -314,10 +315,11 @@ void process_record(const Record& record, const std::string& path, Worker& worke
       }
       out.hash = example_hash(example);
       out.format = example.format;
-      group_keys(example, out);
+      group_keys(example, worker.comparison, out);
       if (plan.hasher != nullptr) {
         out.signature.resize(plan.hasher->num_perm());
-        out.shingles = plan.hasher->compute(comparison_text(example, plan.dedup_on), out.signature, worker.scratch);
+        comparison_text(example, plan.dedup_on, worker.comparison.text);
+        out.shingles = plan.hasher->compute(worker.comparison.text, out.signature, worker.scratch);
       }
       return;
     }

@@ -148,6 +148,7 @@ StatsReport StatsCollector::finish(std::vector<std::string> files) const {
   options.price_per_mtok = options_.price_per_mtok;
   options.epochs = options_.epochs;
   options.top = options_.top;
+  options.findings_checked = options_.check_rules;
   return finish_report(accumulator_, options);
 }
 

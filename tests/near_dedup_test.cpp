@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -64,6 +65,44 @@ TEST_CASE("Folding lowercases and folds punctuation and whitespace runs to one s
   CHECK(fold_for_comparison("  --Order #42-B, please...\n\tNOW ") == "order 42 b please now");
   CHECK(fold_for_comparison("") == "");
   CHECK(fold_for_comparison(" ... !!! ") == "");
+}
+
+TEST_CASE("Folding ASCII eight bytes at a time matches folding byte by byte") {
+  // The reference: word characters lowercased, every run of other bytes one space, none at the ends.
+  const auto reference = [](std::string_view text) {
+    std::string out;
+    bool pending = false;
+    for (char c : text) {
+      const bool word = std::isalnum(static_cast<unsigned char>(c)) != 0;
+      if (!word) {
+        pending = !out.empty();
+        continue;
+      }
+      if (pending) out.push_back(' ');
+      pending = false;
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    return out;
+  };
+  const std::string alphabet = "abcXYZ09  ,.-!\t";
+  uint64_t state = 42;
+  for (int round = 0; round < 20000; ++round) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const size_t length = (state >> 33) % 40;
+    std::string text;
+    for (size_t i = 0; i < length; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      // Mostly word characters and single spaces, as in prose, so the fast path runs often.
+      const uint64_t pick = (state >> 33) % 100;
+      text.push_back(pick < 70 ? alphabet[pick % 6 + (pick % 3 == 0 ? 3 : 0)]
+                               : alphabet[(state >> 40) % alphabet.size()]);
+    }
+    INFO(text);
+    REQUIRE(fold_for_comparison(text) == reference(text));
+  }
+  CHECK(fold_for_comparison("Hello World, This Is Fine") == "hello world this is fine");
+  CHECK(fold_for_comparison(" leading space01234567") == "leading space01234567");
+  CHECK(fold_for_comparison("abcdefg ,hijklmno") == "abcdefg hijklmno");
 }
 
 TEST_CASE("Folding keeps digits and folds full-width forms and case variants") {

@@ -124,6 +124,14 @@ TEST_CASE("Refusal boilerplate is found in the first 200 bytes only") {
   CHECK(is_refusal("As an AI language model, I cannot browse."));
   CHECK(is_refusal("I’m sorry, but I can’t help with that."));
   CHECK_FALSE(is_refusal("I cannot be sure, but the answer is probably 4."));
+  for (const char* refusal : {"As a language model, I have no views.", "Sure. I apologize, but I can't do that.",
+                              "I won't be able to help here.", "Well, I must decline.", "I am unable to help.",
+                              "I'm unable to help", "i can't comply", "As an AI assistant, I think so.",
+                              "(I cannot fulfill that)", "Hmm — I'm not able to provide it."}) {
+    INFO(refusal);
+    CHECK(is_refusal(refusal));
+  }
+  CHECK_FALSE(is_refusal("As the assistant, I think I will ask an AI model as a last resort."));
   CHECK_FALSE(is_refusal(std::string(300, 'x') + " as an AI language model"));
 }
 

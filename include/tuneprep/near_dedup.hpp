@@ -237,6 +237,8 @@ std::optional<DedupOn> dedup_on_from_name(std::string_view name);  // conversati
 // final run of assistant messages (for a preference pair: the preferred answer). Conversation:
 // prompt then response (for a preference pair: prompt, preferred, non-preferred).
 std::string comparison_text(const Example& example, DedupOn on);
+// The same, written into `out` (cleared first): no allocation once `out` has grown.
+void comparison_text(const Example& example, DedupOn on, std::string& out);
 
 // ---------------------------------------------------------------------------------------------
 // Conflicting answers: the same prompt with different answers.
@@ -249,6 +251,12 @@ struct TextKey {
 
 // XXH3-128 of the folded text: equal for texts that differ only in case, punctuation and spacing.
 TextKey comparison_key(std::string_view text);
+// comparison_key(comparison_text(example, on)) with reusable buffers (one per thread).
+struct ComparisonScratch {
+  std::string text;
+  std::string folded;
+};
+TextKey comparison_key(const Example& example, DedupOn on, ComparisonScratch& scratch);
 
 struct ConflictHit {
   uint64_t first_id = 0;  // the earliest record with this prompt

@@ -239,6 +239,7 @@ struct StatsReport {
   std::vector<std::pair<std::string, uint64_t>> formats;  // enum order, non-zero only
   std::vector<RuleCount> rejections;  // by count desc, then first seen
   std::vector<RuleCount> warnings;
+  bool warnings_checked = true;  // false: the content rules did not run (prepare without --findings)
   uint64_t exact_duplicates = 0, near_duplicates = 0, conflicts = 0;
   double duplicate_rate = 0;  // (exact + near) / valid
 
@@ -291,6 +292,7 @@ struct StatsOptions {
   std::optional<double> price_per_mtok;// --price-per-mtok; else the built-in table
   std::optional<uint32_t> epochs;      // --epochs; else default_epochs()
   uint32_t top = 10;                   // rows in top-N tables
+  bool findings_checked = true;        // the content rules ran: `warnings` is a measurement
 };
 
 StatsReport finish_report(const StatsAccumulator& accumulator, const StatsOptions& options);

@@ -153,8 +153,8 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
                      "Reports besides report.json (always written): html, md, or both as html,md")
       ->delimiter(',')
       ->check(CLI::IsMember({"json", "html", "md", "markdown"}));
-  command.add_flag("!--no-findings", p.report_findings,
-                   "Skip the content rules (PII, secrets, ...) behind the report's findings: faster");
+  command.add_flag("--findings", p.report_findings,
+                   "Run the content rules (PII, secrets, refusals, ...) for the report's warnings (slower)");
   command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
 

@@ -1,6 +1,9 @@
 // Comparison form of a text for near dedup (case/width/punctuation folding) and its shingles.
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
+#include <optional>
 
 #include <utf8proc.h>
 #include <xxhash.h>
@@ -30,6 +33,29 @@ bool is_word_category(utf8proc_category_t category) {
     default:
       return false;
   }
+}
+
+// Eight ASCII-only bytes folded at once (SWAR), or nullopt when they need the byte loop: any
+// non-ASCII or separator byte other than a single space between word characters, a space at the
+// end, or a space at the start of the text (`after_word` false). Flags live in each byte's high
+// bit: for bytes below 0x80, adding 0x80 - k sets it exactly when the byte is >= k, with no
+// carry into the next byte.
+inline std::optional<uint64_t> fold_word8(uint64_t w, bool after_word) {
+  static_assert(std::endian::native == std::endian::little, "byte 0 of the word is the first in memory");
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  if ((w & kHigh) != 0) return std::nullopt;
+  const auto at_least = [w](unsigned k) { return (w + (0x80 - k) * kOnes) & kHigh; };
+  const uint64_t upper = at_least('A') & ~at_least('Z' + 1);
+  const uint64_t lower = at_least('a') & ~at_least('z' + 1);
+  const uint64_t digit = at_least('0') & ~at_least('9' + 1);
+  const uint64_t space = at_least(' ') & ~at_least(' ' + 1);
+  const uint64_t word = upper | lower | digit;
+  if ((word | space) != kHigh) return std::nullopt;  // another separator
+  if ((space & (space << 8)) != 0) return std::nullopt;  // two spaces in a row
+  if ((word >> 56) == 0) return std::nullopt;  // ends on a space: it may be followed by separators
+  if (!after_word && (space & 0x80) != 0) return std::nullopt;  // a leading space is dropped
+  return w | (upper >> 2);  // 'A'..'Z' + 0x20
 }
 
 // Scripts written without spaces between words (see choose_shingle_kind).
@@ -86,16 +112,36 @@ void fold_for_comparison(std::string_view text, std::string& out) {
   const auto* end = p + text.size();
   utf8proc_int32_t decomposed[32];
   while (p < end) {
-    const unsigned char c = *p;
+    unsigned char c = *p;
     if (c < 0x80) {
-      const char folded = kAsciiFold[c];
-      if (folded == 0) {
-        pending_space = length != 0;
-      } else {
-        if (pending_space) { dst[length++] = ' '; pending_space = false; }
-        dst[length++] = folded;
-      }
-      ++p;
+      // A run of ASCII without branches on the bytes: both candidate bytes are stored and the
+      // length advances by what is kept. The stores stay inside the buffer: the output so far
+      // never passes the input consumed since the buffer was last sized for the rest.
+      do {
+        // Eight bytes at a time when they fold to themselves in lower case: letters, digits and
+        // single spaces between them, ending on a letter or digit (a separator run is folded
+        // byte by byte below, which collapses it).
+        if (!pending_space && end - p >= 8) {
+          uint64_t w;
+          std::memcpy(&w, p, 8);
+          if (const std::optional<uint64_t> lower = fold_word8(w, length != 0)) {
+            std::memcpy(dst + length, &*lower, 8);
+            length += 8;
+            p += 8;
+            if (p == end) break;
+            c = *p;
+            continue;
+          }
+        }
+        const char folded = kAsciiFold[c];
+        const bool separator = folded == 0;
+        dst[length] = ' ';
+        length += static_cast<size_t>(pending_space & !separator);
+        dst[length] = folded;
+        length += static_cast<size_t>(!separator);
+        pending_space = separator & (length != 0);
+        ++p;
+      } while (p < end && (c = *p) < 0x80);
       continue;
     }
     utf8proc_int32_t cp = 0;
@@ -236,6 +282,13 @@ TextKey comparison_key(std::string_view text) {
   std::string folded;
   fold_for_comparison(text, folded);
   const XXH128_hash_t h = XXH3_128bits(folded.data(), folded.size());
+  return TextKey{h.low64, h.high64};
+}
+
+TextKey comparison_key(const Example& example, DedupOn on, ComparisonScratch& scratch) {
+  comparison_text(example, on, scratch.text);
+  fold_for_comparison(scratch.text, scratch.folded);
+  const XXH128_hash_t h = XXH3_128bits(scratch.folded.data(), scratch.folded.size());
   return TextKey{h.low64, h.high64};
 }
 

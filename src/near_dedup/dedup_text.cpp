@@ -29,19 +29,24 @@ std::optional<DedupOn> dedup_on_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string comparison_text(const Example& example, DedupOn on) {
-  std::string out;
+void comparison_text(const Example& example, DedupOn on, std::string& out) {
+  out.clear();
   if (example.kind == ExampleKind::kPreference) {
     if (on != DedupOn::kResponse) append_messages(example.messages, out);
     if (on != DedupOn::kPrompt) append_messages(example.preferred, out);
     if (on == DedupOn::kConversation) append_messages(example.non_preferred, out);
-    return out;
+    return;
   }
   size_t answer_start = example.messages.size();
   while (answer_start > 0 && example.messages[answer_start - 1].role == Role::kAssistant) --answer_start;
   const std::span<const Message> all(example.messages);
   if (on != DedupOn::kResponse) append_messages(all.first(answer_start), out);
   if (on != DedupOn::kPrompt) append_messages(all.subspan(answer_start), out);
+}
+
+std::string comparison_text(const Example& example, DedupOn on) {
+  std::string out;
+  comparison_text(example, on, out);
   return out;
 }
 

@@ -278,6 +278,11 @@ bool is_refusal(std::string_view answer) {
     const char next = head[i + 1];
     if (c == 'a' ? (next | 0x20) != 's' : next != ' ' && next != '\'' && next != '\xE2') continue;
     if (i > 0 && static_cast<unsigned>((head[i - 1] | 0x20) - 'a') < 26) continue;
+    // The third byte rules out most candidates before folding: "as a…" is the only "as"
+    // phrase, and after "i " every phrase goes on with am, apologize, can…, won't or must.
+    const char third = static_cast<char>(head[i + 2] | 0x20);
+    if (c == 'a' && (third != ' ' || i + 3 >= head.size() || (head[i + 3] | 0x20) != 'a')) continue;
+    if (c == 'i' && next == ' ' && third != 'a' && third != 'c' && third != 'w' && third != 'm') continue;
     const std::string_view window = head.substr(i, kPhraseBytes);
     const std::string_view rest(buffer, fold_for_matching(window, buffer));
     for (std::string_view phrase : kRefusalPhrases) {

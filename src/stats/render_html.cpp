@@ -260,6 +260,10 @@ void cards(std::string& out, const StatsReport& r) {
     }
     out += "</article>\n";
   }
+  if (!r.warnings_checked) {
+    out += "<p class=\"note\">The content rules (PII, secrets, refusals, …) did not run: no warnings were looked "
+           "for.</p>\n";
+  }
 
   out += "<article class=\"card wide\"><h2>Messages</h2>\n<div class=\"split\"><div>\n";
   {

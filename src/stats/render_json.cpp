@@ -173,6 +173,7 @@ void write_report(JsonWriter& w, const StatsReport& r) {
   w.end_object();
   w.key("rejections"), write_rules(w, r.rejections);
   w.key("warnings"), write_rules(w, r.warnings);
+  w.key("warnings_checked"), w.boolean(r.warnings_checked);
   w.key("duplicates"), w.begin_object();
   w.field("exact", r.exact_duplicates);
   w.field("near", r.near_duplicates);

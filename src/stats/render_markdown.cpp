@@ -69,6 +69,9 @@ void body(std::string& out, const StatsReport& r, const std::string& h) {
     for (const RuleCount& rule : r.warnings) rows.push_back({"`" + rule.rule + "`", "warning", group(rule.records)});
     table(out, {"rule", "kind", "records"}, {false, false, true}, rows);
   }
+  if (!r.warnings_checked) {
+    out += "The content rules (PII, secrets, refusals, ...) did not run: no warnings were looked for.\n\n";
+  }
 
   if (r.has_tokens) {
     std::string title = "Tokens per example";

@@ -218,6 +218,7 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   if (acc.formats_.back() > 0) r.formats.emplace_back("unrecognised", acc.formats_.back());
   r.rejections = rule_counts(acc.reject_rules_);
   r.warnings = rule_counts(acc.warning_rules_);
+  r.warnings_checked = options.findings_checked;
   r.exact_duplicates = acc.exact_duplicates_;
   r.near_duplicates = acc.near_duplicates_;
   r.conflicts = acc.conflicts_;

@@ -76,3 +76,12 @@ assert r["rejections"] == [{"rule": "conflicting-answers", "records": 1}], r["re
 PY
 run_tp 0 prepare conflicts.jsonl -o keep --val-ratio 0 -q
 [ "$(json_get keep/report.json 'd["duplicates"]["conflicts"]')" = 1 ] || fail "conflict not counted with --conflicts keep"
+
+# The content rules run only with --findings; they are reported, never rejected on.
+printf '%s\n' '{"messages":[{"role":"user","content":"Mail me at jane.doe@acme-mail.de"},{"role":"assistant","content":"Done."}]}' \
+  '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}' > pii.jsonl
+run_tp 0 prepare pii.jsonl -o pii --val-ratio 0 -q
+[ "$(json_get pii/report.json '(d["warnings_checked"], d["warnings"])')" = "(False, [])" ] || fail "findings without --findings"
+run_tp 0 prepare pii.jsonl -o pii --val-ratio 0 --findings -q
+[ "$(json_get pii/report.json '(d["warnings_checked"], d["warnings"], d["examples"])')" = \
+  "(True, [{'rule': 'pii-email', 'records': 1}], 2)" ] || fail "--findings: $(cat pii/report.json | head -c 600)"
