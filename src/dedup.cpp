@@ -1,6 +1,8 @@
 // dedup: exact content hashing (XXH3-128) and the flat first-occurrence table.
 #include "tuneprep/dedup.hpp"
 
+#include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,42 +25,78 @@ std::string_view trim(std::string_view text) {
   return text.substr(begin, end - begin);
 }
 
+// The XXH3-128 stream of an example. Most fields are a few bytes (a role, a separator, an empty
+// name): they are gathered in a small buffer and fed in one update, since XXH3's streaming call
+// costs more than hashing a few bytes. The digest depends only on the bytes fed, not on how they
+// were split, so buffering leaves every hash unchanged.
+class HashStream {
+ public:
+  HashStream() { XXH3_128bits_reset(&state_); }
+  void add(const char* data, size_t size) {
+    if (size > sizeof(buffer_) / 2) {
+      flush();
+      XXH3_128bits_update(&state_, data, size);
+      return;
+    }
+    if (used_ + size > sizeof(buffer_)) flush();
+    std::memcpy(buffer_ + used_, data, size);
+    used_ += size;
+  }
+  void add(std::string_view text) { add(text.data(), text.size()); }
+  void add(char c) { add(&c, 1); }
+  Hash128 digest() {
+    flush();
+    const XXH128_hash_t h = XXH3_128bits_digest(&state_);
+    return Hash128{h.low64, h.high64};
+  }
+
+ private:
+  void flush() {
+    if (used_ == 0) return;
+    XXH3_128bits_update(&state_, buffer_, used_);
+    used_ = 0;
+  }
+  XXH3_state_t state_;
+  char buffer_[512];
+  size_t used_ = 0;
+};
+
 // Feeds `text` trimmed and with line ends folded to LF, without building a copy.
-void update_normalized(XXH3_state_t* state, std::string_view text) {
+void update_normalized(HashStream& stream, std::string_view text) {
   text = trim(text);
   size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\r') continue;
-    XXH3_128bits_update(state, text.data() + start, i - start);
-    XXH3_128bits_update(state, "\n", 1);
-    if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    start = i + 1;
+  for (size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', start)) {
+    stream.add(text.substr(start, cr - start));
+    stream.add('\n');
+    start = cr + 1;
+    if (start < text.size() && text[start] == '\n') ++start;
   }
-  XXH3_128bits_update(state, text.data() + start, text.size() - start);
+  stream.add(text.substr(start));
 }
 
-void update_field(XXH3_state_t* state, std::string_view text) {
-  XXH3_128bits_update(state, text.data(), text.size());
-  XXH3_128bits_update(state, &kSeparator, 1);
+void update_field(HashStream& stream, std::string_view text) {
+  stream.add(text);
+  stream.add(kSeparator);
 }
 
-void update_messages(XXH3_state_t* state, char tag, const std::vector<Message>& messages) {
-  XXH3_128bits_update(state, &tag, 1);
+void update_messages(HashStream& stream, char tag, const std::vector<Message>& messages) {
+  stream.add(tag);
   for (const Message& m : messages) {
-    const char role = static_cast<char>('0' + static_cast<int>(m.role));
-    XXH3_128bits_update(state, &role, 1);
+    stream.add(static_cast<char>('0' + static_cast<int>(m.role)));
     if (m.content) {
-      update_normalized(state, *m.content);
+      update_normalized(stream, *m.content);
     } else {
-      XXH3_128bits_update(state, "\xfe", 1);  // absent content differs from empty content
+      stream.add('\xfe');  // absent content differs from empty content
     }
-    XXH3_128bits_update(state, &kSeparator, 1);
-    update_field(state, m.name);
-    const std::string weight = m.weight ? std::to_string(*m.weight) : std::string();
-    update_field(state, weight);
-    update_field(state, m.tool_calls_json);
-    update_field(state, m.function_call_json);
-    update_field(state, m.tool_call_id);
+    stream.add(kSeparator);
+    update_field(stream, m.name);
+    char weight[24];
+    const size_t weight_size =
+        m.weight ? static_cast<size_t>(std::to_chars(weight, weight + sizeof(weight), *m.weight).ptr - weight) : 0;
+    update_field(stream, std::string_view(weight, weight_size));
+    update_field(stream, m.tool_calls_json);
+    update_field(stream, m.function_call_json);
+    update_field(stream, m.tool_call_id);
   }
 }
 
@@ -80,19 +118,16 @@ std::string normalize_for_hash(std::string_view text) {
 }
 
 Hash128 example_hash(const Example& example) {
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  const char kind = example.kind == ExampleKind::kChat ? 'c' : 'p';
-  XXH3_128bits_update(&state, &kind, 1);
-  update_messages(&state, 'm', example.messages);
+  HashStream stream;
+  stream.add(example.kind == ExampleKind::kChat ? 'c' : 'p');
+  update_messages(stream, 'm', example.messages);
   if (example.kind == ExampleKind::kPreference) {
-    update_messages(&state, '+', example.preferred);
-    update_messages(&state, '-', example.non_preferred);
+    update_messages(stream, '+', example.preferred);
+    update_messages(stream, '-', example.non_preferred);
   }
-  update_field(&state, example.tools_json);
-  update_field(&state, example.functions_json);
-  const XXH128_hash_t h = XXH3_128bits_digest(&state);
-  return Hash128{h.low64, h.high64};
+  update_field(stream, example.tools_json);
+  update_field(stream, example.functions_json);
+  return stream.digest();
 }
 
 ExactDeduplicator::ExactDeduplicator() : slots_(1024) {}
