@@ -132,6 +132,13 @@ TEST_CASE("Refusal boilerplate is found in the first 200 bytes only") {
     CHECK(is_refusal(refusal));
   }
   CHECK_FALSE(is_refusal("As the assistant, I think I will ask an AI model as a last resort."));
+  // Every position of the 200-byte window counts, whatever its offset in the 8-byte blocks.
+  for (size_t pad = 0; pad < 180; ++pad) {  // the phrase still ends inside the window
+    INFO(pad);
+    CHECK(is_refusal(std::string(pad, '.') + "I can't help with that"));
+    CHECK(is_refusal(std::string(pad, ' ') + "AS AN AI MODEL"));
+  }
+  CHECK_FALSE(is_refusal(std::string(195, '.') + "I can't help"));  // starts inside, ends past byte 200
   CHECK_FALSE(is_refusal(std::string(300, 'x') + " as an AI language model"));
 }
 

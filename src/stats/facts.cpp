@@ -2,9 +2,10 @@
 // answer quality signals, Unicode scripts), computed in the parallel stage of the stream.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -271,22 +272,42 @@ bool is_refusal(std::string_view answer) {
   const std::string_view head = head_of(answer, kRefusalWindow);
   char buffer[kPhraseBytes];
   // Every phrase starts a word with "as" or "i" followed by a space or an apostrophe: only those
-  // positions are folded and compared, so the common answer costs one pass of byte compares.
-  for (size_t i = 0; i + 2 < head.size(); ++i) {
-    const char c = static_cast<char>(head[i] | 0x20);
-    if (c != 'a' && c != 'i') continue;
-    const char next = head[i + 1];
-    if (c == 'a' ? (next | 0x20) != 's' : next != ' ' && next != '\'' && next != '\xE2') continue;
-    if (i > 0 && static_cast<unsigned>((head[i - 1] | 0x20) - 'a') < 26) continue;
-    // The third byte rules out most candidates before folding: "as a…" is the only "as"
-    // phrase, and after "i " every phrase goes on with am, apologize, can…, won't or must.
-    const char third = static_cast<char>(head[i + 2] | 0x20);
-    if (c == 'a' && (third != ' ' || i + 3 >= head.size() || (head[i + 3] | 0x20) != 'a')) continue;
-    if (c == 'i' && next == ' ' && third != 'a' && third != 'c' && third != 'w' && third != 'm') continue;
-    const std::string_view window = head.substr(i, kPhraseBytes);
-    const std::string_view rest(buffer, fold_for_matching(window, buffer));
-    for (std::string_view phrase : kRefusalPhrases) {
-      if (phrase.front() == c && rest.starts_with(phrase)) return true;
+  // positions are folded and compared. They are found eight bytes at a time: a byte is 'a' or 'A'
+  // exactly when (byte | 0x20) == 'a', and an exact zero-byte test flags where the XOR is zero.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const auto zero_bytes = [](uint64_t v) { return ~(((v & kLow7) + kLow7) | v) & ~kLow7; };
+  const size_t last = head.size() >= 2 ? head.size() - 2 : 0;  // candidates need two more bytes
+  for (size_t base = 0; base < last; base += 8) {
+    uint64_t mask = 0;
+    if (base + 8 <= head.size()) {
+      uint64_t w;
+      std::memcpy(&w, head.data() + base, 8);
+      w |= 0x20 * kOnes;
+      mask = zero_bytes(w ^ ('a' * kOnes)) | zero_bytes(w ^ ('i' * kOnes));
+    } else {
+      for (size_t k = 0; base + k < head.size(); ++k) {
+        const char c = static_cast<char>(head[base + k] | 0x20);
+        if (c == 'a' || c == 'i') mask |= uint64_t{0x80} << (8 * k);
+      }
+    }
+    for (; mask != 0; mask &= mask - 1) {
+      const size_t i = base + static_cast<size_t>(std::countr_zero(mask)) / 8;
+      if (i + 2 >= head.size()) break;
+      const char c = static_cast<char>(head[i] | 0x20);
+      const char next = head[i + 1];
+      if (c == 'a' ? (next | 0x20) != 's' : next != ' ' && next != '\'' && next != '\xE2') continue;
+      if (i > 0 && static_cast<unsigned>((head[i - 1] | 0x20) - 'a') < 26) continue;
+      // The third byte rules out most candidates before folding: "as a…" is the only "as"
+      // phrase, and after "i " every phrase goes on with am, apologize, can…, won't or must.
+      const char third = static_cast<char>(head[i + 2] | 0x20);
+      if (c == 'a' && (third != ' ' || i + 3 >= head.size() || (head[i + 3] | 0x20) != 'a')) continue;
+      if (c == 'i' && next == ' ' && third != 'a' && third != 'c' && third != 'w' && third != 'm') continue;
+      const std::string_view window = head.substr(i, kPhraseBytes);
+      const std::string_view rest(buffer, fold_for_matching(window, buffer));
+      for (std::string_view phrase : kRefusalPhrases) {
+        if (phrase.front() == c && rest.starts_with(phrase)) return true;
+      }
     }
   }
   return false;
