@@ -1,11 +1,13 @@
-// Fuzzes normalization and the writers: no crash on any bytes, and every clean example written as
-// openai-chat or dpo must read back as the same example.
+// Fuzzes normalization, the writers and the safe fixes: no crash on any bytes, every clean example
+// written as openai-chat or dpo must read back as the same example, and the fixes are idempotent
+// (a fixed example has nothing left to fix) and keep the example writable.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include <simdjson.h>
 
+#include "tuneprep/fixes.hpp"
 #include "tuneprep/schema.hpp"
 
 using namespace tuneprep;
@@ -49,5 +51,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_round_trip(normalizer, *result.example, OutputFormat::kDpo);
   std::string ignored;
   (void)write_example(*result.example, OutputFormat::kPromptCompletion, ignored);
+
+  static const FixSet all_fixes = [] {
+    RuleConfigError error;
+    return *FixSet::parse("safe", error);
+  }();
+  Example fixed = *result.example;
+  (void)apply_fixes(fixed, all_fixes);
+  Example again = fixed;
+  if (!apply_fixes(again, all_fixes).empty() || !(again == fixed)) std::abort();
+  check_round_trip(normalizer, fixed, OutputFormat::kOpenAiChat);
   return 0;
 }
