@@ -8,8 +8,6 @@
 
 #include <fmt/core.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per record
-#include <xxhash.h>
 
 #include "tuneprep/checks.hpp"
 #include "tuneprep/dedup.hpp"
@@ -172,37 +170,6 @@ struct StatsRecordResult {
   std::vector<uint32_t> signature;  // --dedup near only
   uint32_t shingles = 0;
 };
-
-void hash_message_text(XXH3_state_t* state, const Message& m) {
-  const char role = static_cast<char>(m.role);
-  XXH3_128bits_update(state, &role, 1);
-  std::string_view text = m.content ? std::string_view(*m.content) : std::string_view(m.tool_calls_json);
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  text = begin == std::string_view::npos ? std::string_view() : text.substr(begin);
-  text = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
-  XXH3_128bits_update(state, text.data(), text.size());
-  XXH3_128bits_update(state, "\0", 1);  // separates messages: "ab"+"c" differs from "a"+"bc"
-}
-
-// Conflict keys of a chat example: the prompt is every message before the final run of
-// assistant messages, the answer is that run, both as exact (trimmed) text. Preference pairs
-// have no single answer and are skipped.
-bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer) {
-  if (example.kind != ExampleKind::kChat) return false;
-  const std::vector<Message>& messages = example.messages;
-  size_t split = messages.size();
-  while (split > 0 && messages[split - 1].role == Role::kAssistant) --split;
-  if (split == 0 || split == messages.size()) return false;
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  for (size_t i = 0; i < split; ++i) hash_message_text(&state, messages[i]);
-  const XXH128_hash_t p = XXH3_128bits_digest(&state);
-  XXH3_128bits_reset(&state);
-  for (size_t i = split; i < messages.size(); ++i) hash_message_text(&state, messages[i]);
-  prompt = TextKey{p.low64, p.high64};
-  answer = XXH3_128bits_digest(&state).low64;
-  return true;
-}
 
 std::string default_title(const std::vector<std::string>& inputs) {
   std::string title;

@@ -10,9 +10,6 @@
 #include <fmt/core.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "tuneprep/checks.hpp"
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/fixes.hpp"
@@ -99,42 +96,6 @@ void place(Diagnostic& d, const Record& record) {
     d.line = located.line;
     d.column = located.column;
   }
-}
-
-// The trimmed view of a content, as example_hash sees it (line ends aside).
-std::string_view trimmed(std::string_view text) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-void hash_message(XXH3_state_t* state, const Message& m) {
-  const char role = static_cast<char>(m.role);
-  XXH3_128bits_update(state, &role, 1);
-  const std::string_view text = m.content ? trimmed(*m.content) : std::string_view(m.tool_calls_json);
-  XXH3_128bits_update(state, text.data(), text.size());
-  XXH3_128bits_update(state, "\0", 1);
-}
-
-// conflicting-answers keys of a chat example: the prompt is every message before the final run
-// of assistant messages, the answer is that run. Exact text (trimmed); hashed without copying.
-bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer) {
-  if (example.kind != ExampleKind::kChat) return false;  // a preference prompt has many pairs
-  const std::vector<Message>& messages = example.messages;
-  size_t split = messages.size();
-  while (split > 0 && messages[split - 1].role == Role::kAssistant) --split;
-  if (split == 0 || split == messages.size()) return false;
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  for (size_t i = 0; i < split; ++i) hash_message(&state, messages[i]);
-  const XXH128_hash_t p = XXH3_128bits_digest(&state);
-  XXH3_128bits_reset(&state);
-  for (size_t i = split; i < messages.size(); ++i) hash_message(&state, messages[i]);
-  const XXH128_hash_t a = XXH3_128bits_digest(&state);
-  prompt = TextKey{p.low64, p.high64};
-  answer = a.low64;
-  return true;
 }
 
 // One line per message, as the openai-chat writer writes it; preference answers are prefixed

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -560,6 +561,120 @@ TEST_CASE("Conflict grouping handles many prompts across table growth") {
 TEST_CASE("Comparison key ignores case, punctuation and spacing") {
   CHECK(comparison_key("What is 2+2?") == comparison_key("what is 2 + 2"));
   CHECK_FALSE(comparison_key("What is 2+2?") == comparison_key("What is 2+3?"));
+}
+
+namespace {
+
+Message text_message(Role role, std::string text) { return {role, std::move(text), "", "", {}, "", "", ""}; }
+
+Example chat_of(std::vector<Message> messages) {
+  Example example;
+  example.messages = std::move(messages);
+  return example;
+}
+
+struct Keys {
+  TextKey prompt;
+  uint64_t answer = 0;
+};
+
+std::optional<Keys> keys_of(const Example& example) {
+  Keys keys;
+  if (!conflict_keys(example, keys.prompt, keys.answer)) return std::nullopt;
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("Conflict keys split the prompt from the final run of assistant messages") {
+  const auto base = keys_of(chat_of({text_message(Role::kSystem, "Be brief."), text_message(Role::kUser, "Hi"),
+                                     text_message(Role::kAssistant, "Hello"), text_message(Role::kAssistant, "there")}));
+  REQUIRE(base);
+  // The same prompt with another answer run: same prompt key, different answer key.
+  const auto other_answer = keys_of(chat_of({text_message(Role::kSystem, "Be brief."), text_message(Role::kUser, "Hi"),
+                                             text_message(Role::kAssistant, "Hello")}));
+  REQUIRE(other_answer);
+  CHECK(other_answer->prompt == base->prompt);
+  CHECK(other_answer->answer != base->answer);
+  // An earlier assistant turn belongs to the prompt, not the answer.
+  const auto multi_turn = keys_of(chat_of({text_message(Role::kSystem, "Be brief."), text_message(Role::kUser, "Hi"),
+                                           text_message(Role::kAssistant, "Hello"), text_message(Role::kUser, "Hi"),
+                                           text_message(Role::kAssistant, "Hello")}));
+  REQUIRE(multi_turn);
+  CHECK_FALSE(multi_turn->prompt == base->prompt);
+  CHECK(multi_turn->answer == other_answer->answer);
+  // The role is part of the key.
+  const auto as_system = keys_of(chat_of({text_message(Role::kSystem, "Be brief."), text_message(Role::kSystem, "Hi"),
+                                          text_message(Role::kAssistant, "Hello")}));
+  REQUIRE(as_system);
+  CHECK_FALSE(as_system->prompt == other_answer->prompt);
+}
+
+TEST_CASE("Conflict keys compare trimmed exact text, so case matters and edge whitespace does not") {
+  const auto plain = keys_of(chat_of({text_message(Role::kUser, "What is 2+2?"), text_message(Role::kAssistant, "4")}));
+  const auto padded =
+      keys_of(chat_of({text_message(Role::kUser, " \t\r\nWhat is 2+2?\n "), text_message(Role::kAssistant, "4\r\n")}));
+  const auto lower = keys_of(chat_of({text_message(Role::kUser, "what is 2+2?"), text_message(Role::kAssistant, "4")}));
+  const auto inner = keys_of(chat_of({text_message(Role::kUser, "What is  2+2?"), text_message(Role::kAssistant, "4")}));
+  REQUIRE(plain);
+  REQUIRE(padded);
+  REQUIRE(lower);
+  REQUIRE(inner);
+  CHECK(padded->prompt == plain->prompt);
+  CHECK(padded->answer == plain->answer);
+  CHECK_FALSE(lower->prompt == plain->prompt);
+  CHECK_FALSE(inner->prompt == plain->prompt);
+  CHECK(lower->answer == plain->answer);
+}
+
+TEST_CASE("Conflict keys separate messages, so ab+c differs from a+bc") {
+  const auto ab_c = keys_of(chat_of({text_message(Role::kUser, "ab"), text_message(Role::kUser, "c"),
+                                     text_message(Role::kAssistant, "x"), text_message(Role::kAssistant, "yz")}));
+  const auto a_bc = keys_of(chat_of({text_message(Role::kUser, "a"), text_message(Role::kUser, "bc"),
+                                     text_message(Role::kAssistant, "xy"), text_message(Role::kAssistant, "z")}));
+  REQUIRE(ab_c);
+  REQUIRE(a_bc);
+  CHECK_FALSE(ab_c->prompt == a_bc->prompt);
+  CHECK(ab_c->answer != a_bc->answer);
+  // The role byte alone does not separate them: a text may end or start with that byte (a user
+  // message's role is 1), so each message ends with a NUL.
+  const std::string role_byte(1, static_cast<char>(Role::kUser));
+  const auto ends_with_role = keys_of(chat_of({text_message(Role::kUser, "a" + role_byte), text_message(Role::kUser, "b"),
+                                               text_message(Role::kAssistant, "x")}));
+  const auto starts_with_role = keys_of(chat_of({text_message(Role::kUser, "a"), text_message(Role::kUser, role_byte + "b"),
+                                                 text_message(Role::kAssistant, "x")}));
+  REQUIRE(ends_with_role);
+  REQUIRE(starts_with_role);
+  CHECK_FALSE(ends_with_role->prompt == starts_with_role->prompt);
+}
+
+TEST_CASE("Conflict keys of an assistant message without text use its tool calls") {
+  Message call{Role::kAssistant, std::nullopt, "", "", {}, R"([{"id":"1"}])", "", ""};
+  Message other_call{Role::kAssistant, std::nullopt, "", "", {}, R"([{"id":"2"}])", "", ""};
+  const auto first = keys_of(chat_of({text_message(Role::kUser, "Weather?"), call}));
+  const auto second = keys_of(chat_of({text_message(Role::kUser, "Weather?"), other_call}));
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->prompt == second->prompt);
+  CHECK(first->answer != second->answer);
+}
+
+TEST_CASE("Conflict keys are absent for preference pairs and chats without a prompt or an answer") {
+  Example pair;
+  pair.kind = ExampleKind::kPreference;
+  pair.messages.push_back(text_message(Role::kUser, "Q"));
+  pair.preferred.push_back(text_message(Role::kAssistant, "good"));
+  pair.non_preferred.push_back(text_message(Role::kAssistant, "bad"));
+  const TextKey untouched{7, 9};
+  TextKey prompt = untouched;
+  uint64_t answer = 11;
+  CHECK_FALSE(conflict_keys(pair, prompt, answer));
+  CHECK_FALSE(conflict_keys(chat_of({text_message(Role::kAssistant, "a"), text_message(Role::kAssistant, "b")}),
+                            prompt, answer));
+  CHECK_FALSE(conflict_keys(chat_of({text_message(Role::kSystem, "s"), text_message(Role::kUser, "u")}), prompt, answer));
+  CHECK_FALSE(conflict_keys(Example{}, prompt, answer));
+  CHECK(prompt == untouched);
+  CHECK(answer == 11);
 }
 
 TEST_CASE("Compared text follows --dedup-on for chat and preference examples") {

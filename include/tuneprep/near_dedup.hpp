@@ -258,6 +258,14 @@ struct ComparisonScratch {
 };
 TextKey comparison_key(const Example& example, DedupOn on, ComparisonScratch& scratch);
 
+// Exact-text conflict keys of a chat example (the `conflicting-answers` rule and the stats
+// conflict count): the prompt is every message before the final run of assistant messages, the
+// answer is that run. Each message is hashed as its role and its text trimmed of spaces, tabs and
+// line ends (its tool_calls JSON when it has no text content), ended by a NUL, so "ab"+"c" and
+// "a"+"bc" differ. Returns false and leaves the keys alone for a preference pair (one prompt, two
+// answers) and for an example with no assistant message at the end or nothing before it.
+bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer);
+
 struct ConflictHit {
   uint64_t first_id = 0;  // the earliest record with this prompt
   bool answer_differs_from_first = false;

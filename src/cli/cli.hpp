@@ -2,10 +2,18 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+namespace tuneprep {
+class RuleConfig;
+struct NormalizeOptions;
+struct ReaderOptions;
+}  // namespace tuneprep
 
 namespace tuneprep::cli {
 
@@ -37,6 +45,30 @@ inline constexpr int kExitFindings = 1;
 inline constexpr int kExitUsage = 2;
 
 int run_cli(int argc, char** argv);
+
+// ---------------------------------------------------------------------------------------------
+// Options shared by the commands that read datasets (src/cli/input_options.cpp), so each option
+// has one name, check and help text everywhere.
+
+// --system's help for commands that write the examples out (prepare, stats figures).
+inline constexpr std::string_view kSystemAddsHelp = "Add this system message where none exists";
+
+// The input selection of DESIGN §2, in this order: the `inputs` positional (required), --format
+// (sets normalize.shape), --prompt-col, --response-col, --system-col and --system (described by
+// `system_help`: validate only checks as if the message were there).
+void add_input_options(CLI::App& command, std::vector<std::string>& inputs, ReaderOptions& reader,
+                       NormalizeOptions& normalize, std::string_view system_help = kSystemAddsHelp);
+// --format alone, for commands whose inputs are not a list (leakage's two files).
+void add_format_option(CLI::App& command, NormalizeOptions& normalize, std::string_view help);
+// --prompt-col, --response-col and --system-col alone.
+void add_csv_column_options(CLI::App& command, ReaderOptions& reader);
+// --max-record-bytes.
+void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
+
+// Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
+// file exists (no file is no error). Returns a one-line error message for an unreadable file or
+// a bad table; `config` is left unchanged then.
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config);
 
 // Subcommand setups, one per src/cli/<name>_command.cpp.
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);

@@ -19,7 +19,6 @@ struct LeakageCommandOptions {
   std::string train;
   std::string validation;
   LeakageOptions leakage;
-  std::string format = "auto";
   std::string dedup_on = "conversation";
   std::string max_memory;
   bool exact_only = false;
@@ -57,8 +56,7 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
   command.add_option("train", o->train, "Training set (file or - for stdin)")->required();
   command.add_option("validation", o->validation, "Validation or test set to check against it (file or -)")
       ->required();
-  command.add_option("--format", o->format, "Input shape of both files (auto detects per record)")
-      ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
+  add_format_option(command, l.normalize, "Input shape of both files (auto detects per record)");
   command.add_option("--dedup-on", o->dedup_on, "Text compared: conversation (default), prompt or response")
       ->check(CLI::IsMember({"conversation", "prompt", "response"}));
   command.add_option("--near-threshold", l.near_options.threshold, "Jaccard similarity that makes a near pair")
@@ -70,13 +68,10 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--max-memory", o->max_memory, "Memory budget of the near index, e.g. 2G (default: half of RAM)");
   command.add_flag("--exact-only", o->exact_only, "Look for exact copies only (no near-duplicate index)");
   command.add_flag("--json", o->json, "Print the report as one JSON object");
-  command.add_option("--prompt-col", l.reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", l.reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", l.reader.system_column, "CSV column holding the system prompt");
+  add_csv_column_options(command, l.reader);
 
   return [o, &global]() -> int {
     LeakageOptions& options = o->leakage;
-    options.normalize.shape = *input_shape_from_name(o->format);
     options.on = *dedup_on_from_name(o->dedup_on);
     options.near = !o->exact_only;
     options.jobs = global.jobs;

@@ -16,7 +16,6 @@ namespace {
 
 struct PrepareCommandOptions {
   PrepareOptions prepare;
-  std::string format = "auto";
   std::string to = "openai-chat";
   std::string dedup = "exact";
   std::string dedup_on = "conversation";
@@ -106,18 +105,11 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   auto o = std::make_shared<PrepareCommandOptions>();
   PrepareOptions& p = o->prepare;
-  command.add_option("inputs", p.inputs, "Input files, directories (searched recursively) or - for stdin")
-      ->required();
   command.add_option("-o,--output", p.output_dir, "Output directory (created; earlier outputs replaced on success)")
       ->required();
-  command.add_option("--format", o->format, "Input shape (auto detects per record)")
-      ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
   command.add_option("--to", o->to, "Output format of train/validation")
       ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo"}));
-  command.add_option("--system", p.normalize.system_prompt, "Add this system message where none exists");
-  command.add_option("--prompt-col", p.reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", p.reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", p.reader.system_column, "CSV column holding the system prompt");
+  add_input_options(command, p.inputs, p.reader, p.normalize);
   command.add_option("--dedup", o->dedup, "Duplicate removal: exact (default), near (exact + near duplicates) or none")
       ->check(CLI::IsMember({"none", "exact", "near"}));
   command.add_option("--dedup-on", o->dedup_on, "Text near dedup compares: conversation (default), prompt or response")
@@ -143,9 +135,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--val-ratio", p.val_ratio, "Share of examples for validation.jsonl; 0 writes none")
       ->check(CLI::Range(0.0, 0.999999));
   command.add_option("--seed", p.seed, "Seed of the train/validation split");
-  command.add_option("--max-record-bytes", p.reader.max_record_bytes,
-                     "Reject records larger than this (default 64 MiB)")
-      ->check(CLI::PositiveNumber);
+  add_max_record_bytes_option(command, p.reader);
   command.add_option("--fix", o->fix,
                      "Apply safe fixes to kept records: 'safe' (all) or rule ids, e.g. whitespace-padding,"
                      "consecutive-same-role (`tuneprep rules` lists the fixable ones)");
@@ -160,7 +150,6 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
 
   return [o, &global]() -> int {
     PrepareOptions& options = o->prepare;
-    options.normalize.shape = *input_shape_from_name(o->format);
     options.to = *output_format_from_name(o->to);
     options.dedup = *dedup_mode_from_name(o->dedup);
     options.dedup_on = *dedup_on_from_name(o->dedup_on);

@@ -4,11 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,7 +20,6 @@ namespace {
 
 struct StatsCommandOptions {
   StatsRunOptions run;
-  std::string format = "auto";
   std::string model = std::string(kDefaultStatsModel);
   std::string encoding;
   uint64_t max_tokens = 0;
@@ -34,22 +30,6 @@ struct StatsCommandOptions {
   std::vector<std::string> compare;
   RuleOptions rules;
 };
-
-// The [rules] table of --config, or of ./tuneprep.toml when present. Returns an error message.
-std::optional<std::string> apply_config_file(const GlobalOptions& global, RuleConfig& config) {
-  std::string path = global.config_path;
-  if (path.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
-    path = "tuneprep.toml";
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("--config {}: cannot open the file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
-  return std::nullopt;
-}
 
 // Columns of the terminal on stdout; 80 when it is not a terminal, so piped output is stable.
 uint32_t terminal_width() {
@@ -78,14 +58,7 @@ std::optional<IoError> write_output(const std::string& path, std::string_view te
 CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
   auto o = std::make_shared<StatsCommandOptions>();
   StatsRunOptions& run = o->run;
-  command.add_option("inputs", run.inputs, "Input files, directories (searched recursively) or - for stdin")
-      ->required();
-  command.add_option("--format", o->format, "Input shape (auto detects per record)")
-      ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
-  command.add_option("--prompt-col", run.reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", run.reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", run.reader.system_column, "CSV column holding the system prompt");
-  command.add_option("--system", run.normalize.system_prompt, "Add this system message where none exists");
+  add_input_options(command, run.inputs, run.reader, run.normalize);
   command.add_option("--model", o->model,
                      "Model: tokenizer encoding, token limit and price (default gpt-4o-mini; see `tuneprep models`)");
   command.add_option("--encoding", o->encoding, "Tokenizer encoding, overriding the model's")
@@ -107,9 +80,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--markdown", o->markdown_path, "Write Markdown tables to FILE (- for stdout)");
   command.add_option("--html", o->html_path, "Write a self-contained HTML report to FILE (- for stdout)");
   command.add_option("--compare", o->compare, "Second dataset (files or directories) shown side by side");
-  command.add_option("--max-record-bytes", run.reader.max_record_bytes,
-                     "Reject records larger than this (default 64 MiB)")
-      ->check(CLI::PositiveNumber);
+  add_max_record_bytes_option(command, run.reader);
   command.add_option("--enable", o->rules.enable, "Turn rules on (rule ids, repeatable or comma-separated)")
       ->delimiter(',');
   command.add_option("--disable", o->rules.disable, "Turn rules off (rule ids)")->delimiter(',');
@@ -123,7 +94,6 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       return kExitUsage;
     };
     StatsRunOptions& run = o->run;
-    run.normalize.shape = *input_shape_from_name(o->format);
     run.dedup = *stats_dedup_from_name(o->dedup);
     run.jobs = global.jobs;
     StatsCollectorOptions& c = run.collector;
@@ -132,7 +102,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     if (o->max_tokens > 0) c.max_tokens = o->max_tokens;
     if (o->price_per_mtok >= 0) c.price_per_mtok = o->price_per_mtok;
     if (o->epochs > 0) c.epochs = o->epochs;
-    if (auto error = apply_config_file(global, c.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, c.rules)) return usage_error(*error);
     if (auto error = apply_rule_options(c.rules, o->rules)) return usage_error(error->message);
 
     int stdout_outputs = 0;

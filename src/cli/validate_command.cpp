@@ -3,10 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/core.h>
 
@@ -21,29 +18,11 @@ namespace {
 struct ValidateCommandOptions {
   ValidateOptions validate;
   RuleOptions rules;
-  std::string format = "auto";
   std::string output_format = "text";
   std::string encoding;
   uint64_t max_diagnostics = kUnlimitedDiagnostics;
   bool show_fixes = false;
 };
-
-// The [rules] table of --config, or of ./tuneprep.toml when present. Returns an error message.
-std::optional<std::string> load_config_file(const GlobalOptions& global, RuleConfig& config) {
-  std::string path = global.config_path;
-  const bool explicit_path = !path.empty();
-  if (!explicit_path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
-    path = "tuneprep.toml";
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("--config {}: cannot open the file", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
-  return std::nullopt;
-}
 
 std::string colour_fix_diff(std::string_view diff, const Style& style) {
   std::string out;
@@ -74,14 +53,7 @@ std::string colour_fix_diff(std::string_view diff, const Style& style) {
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   auto o = std::make_shared<ValidateCommandOptions>();
   ValidateOptions& v = o->validate;
-  command.add_option("inputs", v.inputs, "Input files, directories (searched recursively) or - for stdin")
-      ->required();
-  command.add_option("--format", o->format, "Input shape (auto detects per record)")
-      ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
-  command.add_option("--prompt-col", v.reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", v.reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", v.reader.system_column, "CSV column holding the system prompt");
-  command.add_option("--system", v.normalize.system_prompt, "Check as if this system message were added");
+  add_input_options(command, v.inputs, v.reader, v.normalize, "Check as if this system message were added");
   command.add_option("--model", v.model, "Check each example against this model's token limit");
   command.add_option("--max-tokens", v.max_tokens, "Token limit per example (overrides --model's)")
       ->check(CLI::PositiveNumber);
@@ -95,9 +67,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--strict", v.strict, "Exit 1 on warnings too");
   command.add_option("--max-diagnostics", o->max_diagnostics, "Print at most N diagnostics (all are counted)");
   command.add_flag("--show-fixes", o->show_fixes, "Print what the safe fixes would change, as a diff per record");
-  command.add_option("--max-record-bytes", v.reader.max_record_bytes,
-                     "Reject records larger than this (default 64 MiB)")
-      ->check(CLI::PositiveNumber);
+  add_max_record_bytes_option(command, v.reader);
 
   return [o, &global]() -> int {
     ValidateOptions& options = o->validate;
@@ -106,7 +76,6 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
-    options.normalize.shape = *input_shape_from_name(o->format);
     if (!o->encoding.empty()) options.encoding = encoding_from_name(o->encoding);
     options.jobs = global.jobs;
     options.collect_fixes = o->show_fixes;
@@ -114,7 +83,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       return usage_error("--show-fixes prints diffs between text diagnostics; use it with --output-format text");
     }
     // The configuration file first, then the command line on top of it.
-    if (auto error = load_config_file(global, options.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
     if (auto error = apply_rule_options(options.rules, o->rules)) return usage_error(error->message);
 
     ProgressBar bar(!global.quiet && o->output_format == "text" && isatty(STDERR_FILENO));

@@ -1,77 +1,15 @@
 // sarif_format: diagnostics as a SARIF 2.1.0 log (OASIS SARIF v2.1.0, the format GitHub code
 // scanning ingests). docs/diagnostics.md says which parts of the schema the tests check.
+#include <iterator>
+#include <string>
+
 #include <fmt/core.h>
 
 #include "tuneprep/diagnostics.hpp"
-#include "tuneprep/schema.hpp"
+#include "tuneprep/json_writer.hpp"
 
 namespace tuneprep {
 namespace {
-
-// A minimal pretty-printing JSON writer: two-space indent, keys in the order written.
-class PrettyJson {
- public:
-  std::string take() { return std::move(out_); }
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-
-  void key(std::string_view name) {
-    separate();
-    append_json_string(out_, name);
-    out_ += ": ";
-    after_key_ = true;
-  }
-  void string(std::string_view value) {
-    separate();
-    append_json_string(out_, value);
-  }
-  void number(uint64_t value) {
-    separate();
-    out_ += std::to_string(value);
-  }
-  template <typename F>
-  void object(std::string_view name, F&& body) {
-    key(name);
-    begin_object();
-    body();
-    end_object();
-  }
-
- private:
-  void separate() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (!first_.empty()) {
-      if (!first_.back()) out_ += ',';
-      first_.back() = false;
-      newline();
-    }
-  }
-  void open(char bracket) {
-    separate();
-    out_ += bracket;
-    first_.push_back(true);
-  }
-  void close(char bracket) {
-    const bool empty = first_.back();
-    first_.pop_back();
-    if (!empty) newline();
-    out_ += bracket;
-  }
-  void newline() {
-    out_ += '\n';
-    out_.append(2 * first_.size(), ' ');
-  }
-
-  std::string out_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
-  bool after_key_ = false;
-};
 
 bool unreserved_uri_byte(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -95,7 +33,8 @@ std::string path_to_uri(std::string_view path) {
 }  // namespace
 
 std::string format_sarif(const DiagnosticSet& set, const SarifOptions& options) {
-  PrettyJson json;
+  std::string out;
+  JsonWriter json(out);
   json.begin_object();
   json.key("$schema");
   json.string("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json");
@@ -184,7 +123,6 @@ std::string format_sarif(const DiagnosticSet& set, const SarifOptions& options) 
   json.end_object();
   json.end_array();
   json.end_object();
-  std::string out = json.take();
   out += '\n';
   return out;
 }

@@ -1,6 +1,10 @@
-// Same-prompt groups and their answers, for the `conflicting-answers` rule and --conflicts.
+// Same-prompt groups and their answers, for the `conflicting-answers` rule and --conflicts, and
+// the exact-text prompt and answer keys of a chat example that feed them.
 #include <algorithm>
 #include <limits>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "tuneprep/near_dedup.hpp"
 
@@ -9,7 +13,39 @@ namespace {
 
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
+std::string_view trimmed(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  return text.substr(begin, text.find_last_not_of(" \t\r\n") + 1 - begin);
+}
+
+void hash_message_text(XXH3_state_t* state, const Message& m) {
+  const char role = static_cast<char>(m.role);
+  XXH3_128bits_update(state, &role, 1);
+  const std::string_view text = trimmed(m.content ? std::string_view(*m.content) : std::string_view(m.tool_calls_json));
+  XXH3_128bits_update(state, text.data(), text.size());
+  XXH3_128bits_update(state, "\0", 1);  // separates messages: "ab"+"c" differs from "a"+"bc"
+}
+
 }  // namespace
+
+bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer) {
+  if (example.kind != ExampleKind::kChat) return false;
+  const std::vector<Message>& messages = example.messages;
+  size_t split = messages.size();
+  while (split > 0 && messages[split - 1].role == Role::kAssistant) --split;
+  if (split == 0 || split == messages.size()) return false;
+  // Hashed in place, without joining the texts: this runs once per record.
+  XXH3_state_t state;
+  XXH3_128bits_reset(&state);
+  for (size_t i = 0; i < split; ++i) hash_message_text(&state, messages[i]);
+  const XXH128_hash_t p = XXH3_128bits_digest(&state);
+  XXH3_128bits_reset(&state);
+  for (size_t i = split; i < messages.size(); ++i) hash_message_text(&state, messages[i]);
+  prompt = TextKey{p.low64, p.high64};
+  answer = XXH3_128bits_digest(&state).low64;
+  return true;
+}
 
 struct ConflictGrouper::State {
   struct Prompt {

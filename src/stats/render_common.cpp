@@ -37,16 +37,6 @@ std::string money(double usd) {
   return fmt::format("${}", fixed(usd, 2));
 }
 
-std::string trimmed_number(double value, int max_decimals) {
-  std::string text = fmt::format("{:.{}f}", value, max_decimals);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.push_back('0');
-  }
-  if (text == "-0.0") text = "0.0";
-  return text;
-}
-
 std::string one_line(std::string_view text, size_t max_chars) {
   std::string out;
   size_t chars = 0;

@@ -16,7 +16,6 @@ std::string group(uint64_t value);                 // 1234567 -> "1,234,567"
 std::string percent(double ratio);                 // 0.1234 -> "12.3%"
 std::string fixed(double value, int decimals);     // fixed("1.25", 1) -> "1.3", grouped thousands
 std::string money(double usd);                     // 12.345 -> "$12.35"; below $0.01 -> "<$0.01"
-std::string trimmed_number(double value, int max_decimals);  // 0.1250 -> "0.125", 2.0 -> "2.0"
 
 // Text on one line: whitespace runs become one space; longer than max_chars code points ends with …
 std::string one_line(std::string_view text, size_t max_chars);

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "render_common.hpp"
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/stats.hpp"
 
 namespace tuneprep {
@@ -100,7 +101,7 @@ void bars(std::string& out, const std::vector<Bar>& rows) {
         "role=\"img\" aria-label=\"{}\"><rect class=\"bg\" width=\"100\" height=\"12\" rx=\"2\"/><rect width=\"{}\" "
         "height=\"12\" rx=\"2\"/></svg><div class=\"num\">{}</div>\n",
         e(b.title.empty() ? b.label : b.title), e(b.label), e(b.label + ": " + b.shown),
-        trimmed_number(std::max(w, b.value ? 0.5 : 0.0), 2), e(b.shown));
+        format_decimal(std::max(w, b.value ? 0.5 : 0.0), 2), e(b.shown));
   }
   out += "</div>\n";
 }

@@ -4,103 +4,12 @@
 #include <string>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "render_common.hpp"
-#include "tuneprep/schema.hpp"
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/stats.hpp"
 
 namespace tuneprep {
 namespace {
-
-// A streaming pretty-printer: callers emit keys and values in order, it places commas and indents.
-class JsonWriter {
- public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-  void key(std::string_view name) {
-    separate();
-    append_json_string(out_, name);
-    out_ += ": ";
-    after_key_ = true;
-  }
-  void string(std::string_view text) {
-    separate();
-    append_json_string(out_, text);
-  }
-  void number(uint64_t value) {
-    separate();
-    out_ += std::to_string(value);
-  }
-  void real(double value, int decimals) {
-    separate();
-    out_ += stats_render::trimmed_number(value, decimals);
-  }
-  void boolean(bool value) {
-    separate();
-    out_ += value ? "true" : "false";
-  }
-  void null() {
-    separate();
-    out_ += "null";
-  }
-  template <class T>
-  void optional_number(const std::optional<T>& value) {
-    if (value) {
-      number(*value);
-    } else {
-      null();
-    }
-  }
-  void optional_string(const std::optional<std::string>& value) {
-    if (value) {
-      string(*value);
-    } else {
-      null();
-    }
-  }
-
-  // Shorthands for "key": value.
-  void field(std::string_view name, uint64_t value) { key(name), number(value); }
-  void field(std::string_view name, std::string_view value) { key(name), string(value); }
-  void field_real(std::string_view name, double value, int decimals) { key(name), real(value, decimals); }
-
- private:
-  void separate() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (!first_.empty()) {
-      if (!first_.back()) out_ += ',';
-      first_.back() = false;
-      newline();
-    }
-  }
-  void open(char bracket) {
-    separate();
-    out_ += bracket;
-    first_.push_back(true);
-  }
-  void close(char bracket) {
-    const bool empty = first_.back();
-    first_.pop_back();
-    if (!empty) newline();
-    out_ += bracket;
-  }
-  void newline() {
-    out_ += '\n';
-    out_.append(first_.size() * 2, ' ');
-  }
-
-  std::string& out_;
-  std::vector<bool> first_;  // per open container: no element written yet
-  bool after_key_ = false;
-};
 
 constexpr int kMeanDecimals = 2;
 constexpr int kShareDecimals = 4;
