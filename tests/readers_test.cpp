@@ -395,6 +395,39 @@ TEST_CASE("CSV maps detected columns and keeps the raw row") {
   CHECK(out.records[0].kind == RecordKind::kCsvRow);
 }
 
+TEST_CASE("CSV delimiter is detected from the header row: tab, semicolon or pipe") {
+  ReadOutcome tabs = read_all("question\tanswer\nWhat, when?\t\"Now;\tthen\"\n", FileFormat::kCsv);
+  REQUIRE(tabs.records.size() == 1);
+  CHECK(*tabs.records[0].csv.prompt == "What, when?");
+  CHECK(*tabs.records[0].csv.response == "Now;\tthen");
+  ReadOutcome semicolons = read_all("\"question\";\"answer, if any\"\nA, b;\"c;d\"\n", FileFormat::kCsv,
+                                    [] { ReaderOptions o; o.response_column = "answer, if any"; return o; }());
+  REQUIRE(semicolons.records.size() == 1);
+  CHECK(*semicolons.records[0].csv.prompt == "A, b");
+  CHECK(*semicolons.records[0].csv.response == "c;d");
+  ReadOutcome pipes = read_all("prompt|response\nx, y|z\n", FileFormat::kCsv);
+  REQUIRE(pipes.records.size() == 1);
+  CHECK(*pipes.records[0].csv.response == "z");
+  // Ties and headers without any candidate keep the comma.
+  ReadOutcome one_column = read_all("prompt\nx\n", FileFormat::kCsv, [] { ReaderOptions o; o.response_column = "prompt"; return o; }());
+  REQUIRE(one_column.records.size() == 1);
+  CHECK(*one_column.records[0].csv.prompt == "x");
+}
+
+TEST_CASE("CSV delimiter given explicitly overrides detection") {
+  ReaderOptions options;
+  options.csv_delimiter = ';';
+  // The header has more commas than semicolons, but the rows are split on ';' as asked.
+  ReadOutcome out = read_all("prompt;response,with,commas\na,b;c\n", FileFormat::kCsv, [&] {
+    ReaderOptions o = options;
+    o.response_column = "response,with,commas";
+    return o;
+  }());
+  REQUIRE(out.records.size() == 1);
+  CHECK(*out.records[0].csv.prompt == "a,b");
+  CHECK(*out.records[0].csv.response == "c");
+}
+
 TEST_CASE("CSV quoted field keeps embedded newline, commas and doubled quotes") {
   const std::string input =
       "prompt,response\n"

@@ -21,6 +21,9 @@ struct ReaderOptions {
   std::string prompt_column;
   std::string response_column;
   std::string system_column;
+  // CSV field delimiter; 0 = detect: tab for .tsv/.tab files, else the most frequent of , TAB ; |
+  // outside quotes in the header row (a comma when none occurs).
+  char csv_delimiter = 0;
   // A record larger than this is not held in memory: it becomes a record with a
   // `record-too-large` framing error whose text is its first `kTooLargeKeptBytes` bytes.
   size_t max_record_bytes = 64u << 20;

@@ -17,7 +17,7 @@ namespace {
 constexpr CommandSpec kCommands[] = {
     {"validate", "Check records against every rule and print diagnostics (text, json, sarif, github)",
      setup_validate},
-    {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates + manifest",
+    {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates, report and manifest",
      setup_prepare},
     {"stats", "Report a dataset: counts, tokens, quality signals, training cost (terminal/JSON/Markdown/HTML)",
      setup_stats},

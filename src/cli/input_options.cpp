@@ -26,6 +26,12 @@ void add_csv_column_options(CLI::App& command, ReaderOptions& reader) {
   command.add_option("--prompt-col", reader.prompt_column, "CSV column holding the user prompt");
   command.add_option("--response-col", reader.response_column, "CSV column holding the assistant answer");
   command.add_option("--system-col", reader.system_column, "CSV column holding the system prompt");
+  command
+      .add_option_function<std::string>(
+          "--delimiter",
+          [&reader](const std::string& name) { reader.csv_delimiter = name == "tab" || name == "\\t" ? '\t' : name[0]; },
+          "CSV field delimiter: , ; | or tab (default: tab for .tsv, else detected from the header row)")
+      ->check(CLI::IsMember({",", ";", "|", "tab", "\\t"}));
 }
 
 void add_input_options(CLI::App& command, std::vector<std::string>& inputs, ReaderOptions& reader,

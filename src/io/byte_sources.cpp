@@ -278,7 +278,7 @@ std::optional<FileFormat> format_from_path(std::string_view path) {
   }
   if (ends_with_ci(path, ".jsonl") || ends_with_ci(path, ".ndjson")) return FileFormat::kJsonl;
   if (ends_with_ci(path, ".json")) return FileFormat::kJsonArray;
-  if (ends_with_ci(path, ".csv")) return FileFormat::kCsv;
+  if (ends_with_ci(path, ".csv") || ends_with_ci(path, ".tsv") || ends_with_ci(path, ".tab")) return FileFormat::kCsv;
   return std::nullopt;
 }
 

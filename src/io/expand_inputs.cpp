@@ -54,7 +54,7 @@ std::optional<IoError> collect_directory(const std::string& root, std::vector<In
   }
   if (ec) return IoError{root + ": " + ec.message()};
   if (found.empty()) {
-    return IoError{root + ": no data files in this directory (looked for .jsonl, .ndjson, .json and .csv, "
+    return IoError{root + ": no data files in this directory (looked for .jsonl, .ndjson, .json, .csv and .tsv, "
                           "optionally compressed as .gz or .zst)"};
   }
   // Byte order of the path: stable across file systems and locales.

@@ -19,8 +19,49 @@ constexpr ByteTable make_table(std::string_view bytes) {
   return table;
 }
 
-constexpr ByteTable kUnquotedStop = make_table(",\"\n");
 constexpr ByteTable kQuotedStop = make_table("\"\n");
+
+// The delimiters detection chooses from, in the order that breaks ties.
+constexpr std::string_view kDelimiterCandidates = ",\t;|";
+
+bool ends_with_ci(std::string_view text, std::string_view suffix) {
+  if (text.size() < suffix.size()) return false;
+  text = text.substr(text.size() - suffix.size());
+  for (size_t i = 0; i < suffix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != suffix[i]) return false;
+  }
+  return true;
+}
+
+// Tab for .tsv and .tab files (also compressed); 0 (detect from the header) otherwise.
+char delimiter_from_path(std::string_view path) {
+  for (std::string_view compressed : {".gz", ".zst", ".zstd"}) {
+    if (ends_with_ci(path, compressed)) {
+      path.remove_suffix(compressed.size());
+      break;
+    }
+  }
+  return ends_with_ci(path, ".tsv") || ends_with_ci(path, ".tab") ? '\t' : '\0';
+}
+
+// The candidate that occurs most often outside quotes in the header row; a comma when none does.
+char detect_delimiter(std::string_view header) {
+  std::array<size_t, kDelimiterCandidates.size()> counts{};
+  bool quoted = false;
+  for (char c : header) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    const size_t k = kDelimiterCandidates.find(c);
+    if (k != std::string_view::npos) ++counts[k];
+  }
+  size_t best = 0;
+  for (size_t k = 1; k < counts.size(); ++k) {
+    if (counts[k] > counts[best]) best = k;
+  }
+  return kDelimiterCandidates[best];
+}
 
 // Where the scanner is within a row. RFC 4180 leaves quotes inside unquoted fields and text after
 // a closing quote undefined; like Python's csv module they are kept as literal characters.
@@ -33,7 +74,7 @@ enum class FieldState : uint8_t {
 
 // Splits one complete row (without its line end) into unescaped fields, with the same state
 // machine as the framing scan so both agree on where quotes open and close.
-void split_fields(std::string_view row, std::vector<std::string>& fields) {
+void split_fields(std::string_view row, char delimiter, std::vector<std::string>& fields) {
   size_t count = 0;
   auto next_field = [&]() -> std::string& {
     if (fields.size() <= count) fields.emplace_back();
@@ -60,15 +101,15 @@ void split_fields(std::string_view row, std::vector<std::string>& fields) {
       field->push_back('"');
       state = FieldState::kQuoted;
       ++i;
-    } else if (c == ',') {
+    } else if (c == delimiter) {
       field = &next_field();
       state = FieldState::kFieldStart;
       ++i;
-    } else {  // literal text up to the next comma; quotes in it are ordinary characters
-      const size_t comma = std::min(row.find(',', i), row.size());
-      field->append(row.substr(i, comma - i));
+    } else {  // literal text up to the next delimiter; quotes in it are ordinary characters
+      const size_t next = std::min(row.find(delimiter, i), row.size());
+      field->append(row.substr(i, next - i));
       state = FieldState::kUnquoted;
-      i = comma;
+      i = next;
     }
   }
   fields.resize(count);
@@ -103,7 +144,13 @@ class CsvReader final : public FramedReader {
  public:
   CsvReader(std::unique_ptr<ByteSource> source, std::string path, uint32_t file_index, const ReaderOptions& options)
       // One byte of slack so that "max bytes + \r" still fits before the \r is stripped.
-      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(options.max_record_bytes + 1) {}
+      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(options.max_record_bytes + 1) {
+    const char delimiter = options.csv_delimiter != 0 ? options.csv_delimiter : delimiter_from_path(path_);
+    // Until the header row is read, an undetected delimiter frames like a comma: only quotes at
+    // field starts depend on it, and the header is split again once the delimiter is known.
+    set_delimiter(delimiter != 0 ? delimiter : ',');
+    detect_ = delimiter == 0;
+  }
 
   // Reads the header row and maps the columns. Returns the error for ReaderResult, if any.
   std::optional<IoError> read_header() {
@@ -172,7 +219,7 @@ class CsvReader final : public FramedReader {
         ++i;
         continue;
       }
-      if (c == ',') {
+      if (c == delimiter_) {
         state_ = FieldState::kFieldStart;
         ++i;
         continue;
@@ -187,7 +234,7 @@ class CsvReader final : public FramedReader {
       }
       state_ = FieldState::kUnquoted;
       ++i;
-      while (i < size && !kUnquotedStop[data[i]]) ++i;
+      while (i < size && !unquoted_stop_[data[i]]) ++i;
     }
     position_ = size;
     return false;
@@ -232,7 +279,8 @@ class CsvReader final : public FramedReader {
         header_error_ = IoError{where + "CSV header row exceeds --max-record-bytes (" +
                                 std::to_string(options_.max_record_bytes) + ")"};
       } else {
-        split_fields(text, header_);
+        if (detect_) set_delimiter(detect_delimiter(text));
+        split_fields(text, delimiter_, header_);
       }
       return;
     }
@@ -246,7 +294,7 @@ class CsvReader final : public FramedReader {
     } else if (too_large) {
       record.framing_error = too_large_error(size, options_.max_record_bytes);
     } else {
-      split_fields(text, fields_);
+      split_fields(text, delimiter_, fields_);
       if (fields_.size() != header_.size()) {
         record.framing_error = FramingError{"csv-field-count",
                                             "row has " + std::to_string(fields_.size()) + " field" +
@@ -336,6 +384,15 @@ class CsvReader final : public FramedReader {
     return std::nullopt;
   }
 
+  void set_delimiter(char delimiter) {
+    delimiter_ = delimiter;
+    unquoted_stop_ = kQuotedStop;
+    unquoted_stop_[static_cast<unsigned char>(delimiter)] = true;
+  }
+
+  char delimiter_ = ',';
+  bool detect_ = false;      // the delimiter is chosen from the header row
+  ByteTable unquoted_stop_;  // bytes that end a run of an unquoted field: quote, LF, delimiter
   PendingText pending_;
   size_t position_ = 0;  // next unscanned byte of the current chunk
   FieldState state_ = FieldState::kFieldStart;
