@@ -325,7 +325,7 @@ TEST_CASE("expand_inputs reports a missing path and a directory without data fil
   ExpandResult none = expand_inputs({empty});
   REQUIRE(none.error);
   CHECK(none.error->message == empty +
-                                   ": no data files in this directory (looked for .jsonl, .ndjson, .json and .csv, "
+                                   ": no data files in this directory (looked for .jsonl, .ndjson, .json, .csv and .tsv, "
                                    "optionally compressed as .gz or .zst)");
 }
 
