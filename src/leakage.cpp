@@ -72,7 +72,11 @@ void fingerprint(const Record& record, Worker& worker, const LeakageOptions& opt
   // An example with error diagnostics still counts when the Normalizer built it (a test set of
   // prompts without answers, say): leakage is about content, not about validity.
   std::string text;
-  if (result.example) {
+  // An example with no message at all (a record of another shape read with --format, say) says
+  // nothing about its content: such records are compared by their raw text, or all would match.
+  const bool has_content = result.example && (!result.example->messages.empty() || !result.example->preferred.empty() ||
+                                              !result.example->non_preferred.empty());
+  if (has_content) {
     out.hash = example_hash(*result.example);
     if (hasher != nullptr) text = comparison_text(*result.example, options.on);
   } else {

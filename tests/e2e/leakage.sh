@@ -53,3 +53,11 @@ run_tp 2 leakage train.jsonl missing.jsonl
 run_tp 2 leakage train.jsonl
 run_tp 2 leakage - -
 assert_contains tp.err "cannot both be standard input"
+
+# Records of another shape read with --format have no messages: they are compared by their raw
+# text (each matches only itself), not as one empty example that matches everything.
+printf '%s\n' '{"prompt":"a","completion":"b"}' '{"prompt":"c","completion":"d"}' > pc.jsonl
+printf '%s\n' '{"prompt":"c","completion":"d"}' > pc-val.jsonl
+run_tp 1 leakage --format openai-chat --exact-only pc.jsonl pc-val.jsonl
+assert_contains tp.out "pc-val.jsonl:1: exact copy of pc.jsonl:2"
+[ "$(wc -l < tp.out)" = 1 ] || fail "records without messages all matched each other"
