@@ -520,6 +520,7 @@ std::optional<StatsCollector> make_report_collector(const PrepareOptions& option
     if (options.tokens->max_tokens != 0) collector.max_tokens = options.tokens->max_tokens;
   }
   collector.check_rules = options.report_findings;
+  collector.rules = options.findings_rules;
   collector.checker_errors_reject = false;
   for (const InputFile& file : files) {
     if (!collector.title.empty()) collector.title += ", ";

@@ -15,6 +15,7 @@
 #include "tuneprep/near_dedup.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/record_stream.hpp"
+#include "tuneprep/rule_config.hpp"
 #include "tuneprep/schema.hpp"
 #include "tuneprep/stats.hpp"
 
@@ -91,6 +92,7 @@ struct PrepareOptions {
   // they never reject a record in prepare. Off by default: they cost about as much as the rest
   // of prepare (`validate` is the tool for them).
   bool report_findings = false;
+  RuleConfig findings_rules;  // which content rules --findings runs, at what severity ([rules] of tuneprep.toml)
   unsigned jobs = 0;  // 0 = all cores
 };
 

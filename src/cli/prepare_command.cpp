@@ -165,6 +165,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
+    if (auto error = load_rules_config(global, options.findings_rules)) return usage_error(*error);
     if (!o->fix.empty()) {
       RuleConfigError fix_error;
       const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);

@@ -85,3 +85,11 @@ run_tp 0 prepare pii.jsonl -o pii --val-ratio 0 -q
 run_tp 0 prepare pii.jsonl -o pii --val-ratio 0 --findings -q
 [ "$(json_get pii/report.json '(d["warnings_checked"], d["warnings"], d["examples"])')" = \
   "(True, [{'rule': 'pii-email', 'records': 1}], 2)" ] || fail "--findings: $(cat pii/report.json | head -c 600)"
+
+# tuneprep.toml's [rules] applies to the findings: a disabled rule is not reported.
+printf '[rules]\ndisable = ["pii-email"]\n' > tuneprep.toml
+run_tp 0 prepare pii.jsonl -o pii2 --val-ratio 0 --findings -q
+[ "$(json_get pii2/report.json 'd["warnings"]')" = "[]" ] || fail "tuneprep.toml not applied to --findings"
+printf '[rules]\ndisable = ["no-such-rule"]\n' > tuneprep.toml
+run_tp 2 prepare pii.jsonl -o pii3 -q
+rm tuneprep.toml
