@@ -2,6 +2,7 @@
 // percentiles, histograms, training estimate) and its renderers (terminal, JSON, Markdown, HTML).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -100,8 +101,31 @@ std::vector<ScriptChars> scripts_of(std::string_view text);
 // Accumulation. add() records in input order; per-thread accumulators merged in input order
 // (a.merge(b) appends b's records after a's) give exactly the result of one accumulator.
 // Memory: 12 bytes per measured example (three token counts kept for exact percentiles and
-// histograms) + 4 bytes per message (its length) + ~100 bytes per distinct system prompt and
+// histograms) + a count per distinct message length + ~100 bytes per distinct system prompt and
 // answer opening.
+
+// How often each value occurred, for exact nearest-rank percentiles without keeping every
+// value: small values (most message lengths, messages and turns per example) in a dense array,
+// the rest in a map. Memory grows with the distinct values, not with the records.
+class ValueCounts {
+ public:
+  void add(uint32_t value) {
+    if (value < kDense) {
+      if (value >= dense_.size()) dense_.resize(std::min<size_t>(kDense, std::max<size_t>(value + 1, dense_.size() * 2)));
+      ++dense_[value];
+    } else {
+      ++sparse_[value];
+    }
+  }
+  void merge(const ValueCounts& other);
+  // (value, count) pairs in ascending value order, counts > 0 only.
+  std::vector<std::pair<uint32_t, uint64_t>> sorted() const;
+
+ private:
+  static constexpr uint32_t kDense = 4096;
+  std::vector<uint64_t> dense_;
+  std::unordered_map<uint32_t, uint64_t> sparse_;
+};
 
 class StatsAccumulator {
  public:
@@ -141,11 +165,11 @@ class StatsAccumulator {
   std::unordered_map<std::string, Counter> reject_rules_;
   std::unordered_map<std::string, Counter> warning_rules_;
   // content, over measured examples
-  std::unordered_map<uint32_t, uint64_t> messages_per_example_;
-  std::unordered_map<uint32_t, uint64_t> turns_per_example_;
+  ValueCounts messages_per_example_;
+  ValueCounts turns_per_example_;
   std::array<uint64_t, 4> role_messages_{};
   std::array<uint64_t, 4> role_examples_{};
-  std::array<std::vector<uint32_t>, 4> chars_by_role_;
+  std::array<ValueCounts, 4> chars_by_role_;
   uint64_t with_system_prompt_ = 0;
   std::unordered_map<uint64_t, Distinct> system_prompts_;
   uint64_t with_tokens_ = 0;

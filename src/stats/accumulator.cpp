@@ -43,6 +43,23 @@ void append(std::vector<T>& into, const std::vector<T>& from) {
 
 }  // namespace
 
+void ValueCounts::merge(const ValueCounts& other) {
+  if (dense_.size() < other.dense_.size()) dense_.resize(other.dense_.size());
+  for (size_t v = 0; v < other.dense_.size(); ++v) dense_[v] += other.dense_[v];
+  for (const auto& [value, count] : other.sparse_) sparse_[value] += count;
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> ValueCounts::sorted() const {
+  std::vector<std::pair<uint32_t, uint64_t>> out;
+  for (size_t v = 0; v < dense_.size(); ++v) {
+    if (dense_[v] > 0) out.emplace_back(static_cast<uint32_t>(v), dense_[v]);
+  }
+  const size_t dense_end = out.size();
+  for (const auto& [value, count] : sparse_) out.emplace_back(value, count);
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(dense_end), out.end());
+  return out;
+}
+
 void StatsAccumulator::add(const RecordFacts& facts) {
   const uint64_t ordinal = records_++;
   if (facts.file_index >= files_.size()) files_.resize(facts.file_index + 1);
@@ -66,14 +83,14 @@ void StatsAccumulator::add(const RecordFacts& facts) {
 
   // A measured example: accepted and not a duplicate, i.e. what would be trained on.
   ++examples_;
-  ++messages_per_example_[saturate32(facts.messages.size())];
-  ++turns_per_example_[facts.turns];
+  messages_per_example_.add(saturate32(facts.messages.size()));
+  turns_per_example_.add(facts.turns);
   std::array<bool, 4> has_role{};
   for (const MessageFacts& m : facts.messages) {
     const auto role = static_cast<size_t>(m.role) & 3;
     ++role_messages_[role];
     has_role[role] = true;
-    chars_by_role_[role].push_back(m.chars);
+    chars_by_role_[role].add(m.chars);
   }
   for (size_t r = 0; r < has_role.size(); ++r) role_examples_[r] += has_role[r];
 
@@ -131,12 +148,12 @@ void StatsAccumulator::merge(const StatsAccumulator& later) {
   for (size_t i = 0; i < formats_.size(); ++i) formats_[i] += later.formats_[i];
   merge_counters(reject_rules_, later.reject_rules_, offset);
   merge_counters(warning_rules_, later.warning_rules_, offset);
-  merge_counts(messages_per_example_, later.messages_per_example_);
-  merge_counts(turns_per_example_, later.turns_per_example_);
+  messages_per_example_.merge(later.messages_per_example_);
+  turns_per_example_.merge(later.turns_per_example_);
   for (size_t r = 0; r < 4; ++r) {
     role_messages_[r] += later.role_messages_[r];
     role_examples_[r] += later.role_examples_[r];
-    append(chars_by_role_[r], later.chars_by_role_[r]);
+    chars_by_role_[r].merge(later.chars_by_role_[r]);
   }
   with_system_prompt_ += later.with_system_prompt_;
   for (const auto& [hash, prompt] : later.system_prompts_) {

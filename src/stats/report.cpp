@@ -116,12 +116,6 @@ Distribution describe_counts(const std::vector<std::pair<uint32_t, uint64_t>>& s
   return d;
 }
 
-std::vector<std::pair<uint32_t, uint64_t>> sorted_counts(const std::unordered_map<uint32_t, uint64_t>& map) {
-  std::vector<std::pair<uint32_t, uint64_t>> out(map.begin(), map.end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // The smallest 1, 2 or 5 x 10^k that is >= value.
 uint64_t nice_width(uint64_t value) {
   uint64_t scale = 1;
@@ -224,22 +218,21 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.conflicts = acc.conflicts_;
   r.duplicate_rate = ratio(acc.exact_duplicates_ + acc.near_duplicates_, acc.valid_);
 
-  r.messages_histogram = sorted_counts(acc.messages_per_example_);
+  r.messages_histogram = acc.messages_per_example_.sorted();
   r.messages_per_example = describe_counts(r.messages_histogram);
   r.messages_total = r.messages_per_example.sum;
-  r.turns_per_example = describe_counts(sorted_counts(acc.turns_per_example_));
-  std::vector<uint32_t> all_chars;
+  r.turns_per_example = describe_counts(acc.turns_per_example_.sorted());
+  ValueCounts all_chars;
   for (size_t role = 0; role < 4; ++role) {
     RoleCounts rc;
     rc.role = std::string(role_name(static_cast<Role>(role)));
     rc.messages = acc.role_messages_[role];
     rc.examples = acc.role_examples_[role];
-    std::vector<uint32_t> chars = acc.chars_by_role_[role];
-    all_chars.insert(all_chars.end(), chars.begin(), chars.end());
-    rc.chars = describe(chars);
+    all_chars.merge(acc.chars_by_role_[role]);
+    rc.chars = describe_counts(acc.chars_by_role_[role].sorted());
     r.roles.push_back(std::move(rc));
   }
-  r.chars_per_message = describe(all_chars);
+  r.chars_per_message = describe_counts(all_chars.sorted());
 
   r.with_system_prompt = acc.with_system_prompt_;
   r.distinct_system_prompts = acc.system_prompts_.size();
