@@ -152,17 +152,6 @@ Histogram make_histogram(const std::vector<uint32_t>& sorted, const Distribution
   return h;
 }
 
-template <class Key>
-std::vector<std::pair<Key, StatsAccumulator::Counter>> ranked(
-    const std::unordered_map<Key, StatsAccumulator::Counter>& map) {
-  std::vector<std::pair<Key, StatsAccumulator::Counter>> out(map.begin(), map.end());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    if (a.second.count != b.second.count) return a.second.count > b.second.count;
-    return a.second.first_seen < b.second.first_seen;
-  });
-  return out;
-}
-
 std::vector<RuleCount> rule_counts(const std::unordered_map<std::string, StatsAccumulator::Counter>& map) {
   std::vector<RuleCount> out;
   for (const auto& [rule, counter] : map) out.push_back(RuleCount{rule, counter.count});
@@ -275,11 +264,23 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   {
     uint64_t openings_total = 0;
     for (const auto& [text, counter] : acc.openings_) openings_total += counter.count;
-    for (const auto& [text, counter] : ranked(acc.openings_)) {
-      // Only repetition is a signal: an opening used once says nothing about the dataset.
-      if (r.top_openings.size() >= options.top || counter.count < 2) break;
+    // Only repetition is a signal: an opening used once says nothing about the dataset. Most
+    // openings are used once, so they are dropped before the (partial) sort.
+    std::vector<std::pair<const std::string*, StatsAccumulator::Counter>> repeated;
+    for (const auto& [text, counter] : acc.openings_) {
+      if (counter.count >= 2) repeated.emplace_back(&text, counter);
+    }
+    const size_t shown = std::min<size_t>(options.top, repeated.size());
+    std::partial_sort(repeated.begin(), repeated.begin() + static_cast<std::ptrdiff_t>(shown), repeated.end(),
+                      [](const auto& a, const auto& b) {
+                        if (a.second.count != b.second.count) return a.second.count > b.second.count;
+                        if (a.second.first_seen != b.second.first_seen) return a.second.first_seen < b.second.first_seen;
+                        return *a.first < *b.first;  // two openings first seen in one record
+                      });
+    for (size_t i = 0; i < shown; ++i) {
+      const auto& [text, counter] = repeated[i];
       r.top_openings.push_back(
-          RankedText{text, false, count_code_points(text), counter.count, ratio(counter.count, openings_total)});
+          RankedText{*text, false, count_code_points(*text), counter.count, ratio(counter.count, openings_total)});
     }
   }
   {
