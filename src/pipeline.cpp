@@ -869,6 +869,19 @@ void append_optional_count(std::string& out, const std::optional<uint64_t>& valu
   out += value ? fmt::format("{}", *value) : std::string("null");
 }
 
+// {"key": count, ...} on one line, in the map's (sorted) order.
+void append_counts(std::string& out, const std::map<std::string, uint64_t>& counts) {
+  out += '{';
+  bool first = true;
+  for (const auto& [key, count] : counts) {
+    if (!first) out += ", ";
+    first = false;
+    append_json_string(out, key);
+    out += fmt::format(": {}", count);
+  }
+  out += '}';
+}
+
 }  // namespace
 
 std::string render_manifest(const PrepareOptions& options, const PrepareSummary& summary) {
@@ -962,31 +975,13 @@ std::string render_manifest(const PrepareOptions& options, const PrepareSummary&
                      summary.conflict_records);
   out += "  \"truncated\": ";
   append_optional_count(out, options.tokens ? std::optional<uint64_t>(summary.truncated) : std::nullopt);
-  out += ",\n  \"rejections\": {";
-  bool first = true;
-  for (const auto& [rule, count] : summary.rejections_by_rule) {
-    if (!first) out += ", ";
-    first = false;
-    append_json_string(out, rule);
-    out += fmt::format(": {}", count);
-  }
-  out += "},\n  \"fixes\": {";
-  first = true;
-  for (const auto& [rule, count] : summary.fixes_by_rule) {
-    if (!first) out += ", ";
-    first = false;
-    append_json_string(out, rule);
-    out += fmt::format(": {}", count);
-  }
-  out += "},\n  \"formats\": {";
-  first = true;
-  for (const auto& [format, count] : summary.records_by_format) {
-    if (!first) out += ", ";
-    first = false;
-    append_json_string(out, format);
-    out += fmt::format(": {}", count);
-  }
-  out += fmt::format("}},\n  \"leakage\": {{\"exact\": {}, \"near\": ", summary.leakage_exact);
+  out += ",\n  \"rejections\": ";
+  append_counts(out, summary.rejections_by_rule);
+  out += ",\n  \"fixes\": ";
+  append_counts(out, summary.fixes_by_rule);
+  out += ",\n  \"formats\": ";
+  append_counts(out, summary.records_by_format);
+  out += fmt::format(",\n  \"leakage\": {{\"exact\": {}, \"near\": ", summary.leakage_exact);
   append_optional_count(out, summary.leakage_near);
   out += "}\n}\n";
   return out;

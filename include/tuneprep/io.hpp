@@ -50,9 +50,12 @@ ExpandResult expand_inputs(const std::vector<std::string>& paths);
 // another name (or on stdin) is decompressed anyway.
 Compression compression_from_path(std::string_view path);
 // The format from the extension after any .gz/.zst: .jsonl/.ndjson -> JSONL, .json -> JSON
-// (a streamed array when its first non-blank byte is '[', else a sequence of values), .csv -> CSV.
-// nullopt for anything else.
+// (a streamed array when its first non-blank byte is '[', else a sequence of values), .csv, .tsv
+// and .tab -> CSV. nullopt for anything else.
 std::optional<FileFormat> format_from_path(std::string_view path);
+// True when `path` ends with `extension` (".tsv"; lowercase, compared ignoring case), before any
+// .gz/.zst/.zstd suffix.
+bool has_extension(std::string_view path, std::string_view extension);
 
 // A sequential byte stream over a (possibly compressed) input. Reads return decompressed bytes.
 class ByteSource {

@@ -268,7 +268,7 @@ Compression compression_from_path(std::string_view path) {
   return Compression::kNone;
 }
 
-std::optional<FileFormat> format_from_path(std::string_view path) {
+bool has_extension(std::string_view path, std::string_view extension) {
   if (ends_with_ci(path, ".gz")) {
     path.remove_suffix(3);
   } else if (ends_with_ci(path, ".zst")) {
@@ -276,9 +276,13 @@ std::optional<FileFormat> format_from_path(std::string_view path) {
   } else if (ends_with_ci(path, ".zstd")) {
     path.remove_suffix(5);
   }
-  if (ends_with_ci(path, ".jsonl") || ends_with_ci(path, ".ndjson")) return FileFormat::kJsonl;
-  if (ends_with_ci(path, ".json")) return FileFormat::kJsonArray;
-  if (ends_with_ci(path, ".csv") || ends_with_ci(path, ".tsv") || ends_with_ci(path, ".tab")) return FileFormat::kCsv;
+  return ends_with_ci(path, extension);
+}
+
+std::optional<FileFormat> format_from_path(std::string_view path) {
+  if (has_extension(path, ".jsonl") || has_extension(path, ".ndjson")) return FileFormat::kJsonl;
+  if (has_extension(path, ".json")) return FileFormat::kJsonArray;
+  if (has_extension(path, ".csv") || has_extension(path, ".tsv") || has_extension(path, ".tab")) return FileFormat::kCsv;
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "readers/framing.hpp"
+#include "tuneprep/io.hpp"
 
 namespace tuneprep::readers_detail {
 namespace {
@@ -24,26 +25,9 @@ constexpr ByteTable kQuotedStop = make_table("\"\n");
 // The delimiters detection chooses from, in the order that breaks ties.
 constexpr std::string_view kDelimiterCandidates = ",\t;|";
 
-bool ends_with_ci(std::string_view text, std::string_view suffix) {
-  if (text.size() < suffix.size()) return false;
-  text = text.substr(text.size() - suffix.size());
-  for (size_t i = 0; i < suffix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != suffix[i]) return false;
-  }
-  return true;
-}
-
 // Tab for .tsv and .tab files (also compressed); 0 (detect from the header) otherwise.
 char delimiter_from_path(std::string_view path) {
-  for (std::string_view compressed : {".gz", ".zst", ".zstd"}) {
-    if (ends_with_ci(path, compressed)) {
-      path.remove_suffix(compressed.size());
-      break;
-    }
-  }
-  return ends_with_ci(path, ".tsv") || ends_with_ci(path, ".tab") ? '\t' : '\0';
+  return has_extension(path, ".tsv") || has_extension(path, ".tab") ? '\t' : '\0';
 }
 
 // The candidate that occurs most often outside quotes in the header row; a comma when none does.
