@@ -130,43 +130,18 @@ Hash128 example_hash(const Example& example) {
   return stream.digest();
 }
 
-ExactDeduplicator::ExactDeduplicator() : slots_(1024) {}
-
-std::optional<SourceLocation> ExactDeduplicator::insert(const Hash128& raw_hash, const SourceLocation& source) {
-  Hash128 hash = raw_hash;
-  if (hash.low == 0 && hash.high == 0) hash.low = 1;
-  if ((size_ + 1) * 2 > slots_.size()) grow();
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash.low & mask;; i = (i + 1) & mask) {
-    Slot& slot = slots_[i];
-    if (slot.hash.low == 0 && slot.hash.high == 0) {
-      slot.hash = hash;
-      slot.line = source.line;
-      slot.file_index = source.file_index;
-      slot.column = source.column;
-      ++size_;
-      return std::nullopt;
-    }
-    if (slot.hash == hash) {
-      SourceLocation first;
-      first.file_index = slot.file_index;
-      first.line = slot.line;
-      first.column = slot.column;
-      return first;
-    }
+std::optional<SourceLocation> ExactDeduplicator::insert(const Hash128& hash, const SourceLocation& source) {
+  bool inserted = false;
+  FirstSeen& first = table_.find_or_insert(hash, inserted);
+  if (inserted) {
+    first = FirstSeen{source.line, source.file_index, source.column};
+    return std::nullopt;
   }
-}
-
-void ExactDeduplicator::grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.size() * 2, Slot{});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.hash.low == 0 && slot.hash.high == 0) continue;
-    size_t i = slot.hash.low & mask;
-    while (slots_[i].hash.low != 0 || slots_[i].hash.high != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
-  }
+  SourceLocation location;
+  location.file_index = first.file_index;
+  location.line = first.line;
+  location.column = first.column;
+  return location;
 }
 
 }  // namespace tuneprep

@@ -14,40 +14,12 @@ namespace tuneprep {
 
 std::string_view leak_kind_name(LeakKind kind) { return kind == LeakKind::kExact ? "exact" : "near"; }
 
-SplitLeakageCounter::SplitLeakageCounter() : slots_(1024) {}
-
-void SplitLeakageCounter::add(const Hash128& raw_hash, Side side) {
-  Hash128 hash = raw_hash;
-  if (hash.low == 0 && hash.high == 0) hash.low = 1;
-  if ((size_ + 1) * 2 > slots_.size()) grow();
+void SplitLeakageCounter::add(const Hash128& hash, Side side) {
+  bool inserted = false;
+  uint8_t& sides = sides_.find_or_insert(hash, inserted);
   const uint8_t bit = side == Side::kTrain ? 1 : 2;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash.low & mask;; i = (i + 1) & mask) {
-    Slot& slot = slots_[i];
-    if (slot.hash.low == 0 && slot.hash.high == 0) {
-      slot.hash = hash;
-      slot.sides = bit;
-      ++size_;
-      return;
-    }
-    if (slot.hash == hash) {
-      if (slot.sides != 3 && (slot.sides | bit) == 3) ++both_;
-      slot.sides |= bit;
-      return;
-    }
-  }
-}
-
-void SplitLeakageCounter::grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.size() * 2, Slot{});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.hash.low == 0 && slot.hash.high == 0) continue;
-    size_t i = slot.hash.low & mask;
-    while (slots_[i].hash.low != 0 || slots_[i].hash.high != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
-  }
+  if (sides != 3 && (sides | bit) == 3) ++both_;
+  sides |= bit;
 }
 
 namespace {

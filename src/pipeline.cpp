@@ -522,10 +522,9 @@ std::optional<StatsCollector> make_report_collector(const PrepareOptions& option
   collector.check_rules = options.report_findings;
   collector.rules = options.findings_rules;
   collector.checker_errors_reject = false;
-  for (const InputFile& file : files) {
-    if (!collector.title.empty()) collector.title += ", ";
-    collector.title += file.path == "-" ? std::string("stdin") : file.path;
-  }
+  std::vector<std::string> paths;
+  for (const InputFile& file : files) paths.push_back(file.path);
+  collector.title = report_title(paths);
   IoError create_error;
   std::optional<StatsCollector> stats = StatsCollector::create(collector, create_error);
   if (!stats) error = std::move(create_error);
@@ -568,10 +567,6 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     return result;
   }
   const std::vector<InputFile>& files = expanded.files;
-  if (files.empty()) {
-    result.error = IoError{"no input files"};
-    return result;
-  }
   if (options.conflicts == ConflictMode::kReject) {
     for (const InputFile& file : files) {
       if (file.path == "-") {

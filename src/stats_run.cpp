@@ -171,7 +171,9 @@ struct StatsRecordResult {
   uint32_t shingles = 0;
 };
 
-std::string default_title(const std::vector<std::string>& inputs) {
+}  // namespace
+
+std::string report_title(const std::vector<std::string>& inputs) {
   std::string title;
   for (const std::string& input : inputs) {
     if (!title.empty()) title += ", ";
@@ -179,8 +181,6 @@ std::string default_title(const std::vector<std::string>& inputs) {
   }
   return title;
 }
-
-}  // namespace
 
 StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCallback& progress) {
   using Clock = std::chrono::steady_clock;
@@ -193,12 +193,8 @@ StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCal
     return result;
   }
   const std::vector<InputFile>& files = expanded.files;
-  if (files.empty()) {
-    result.error = IoError{"no input files"};
-    return result;
-  }
   StatsCollectorOptions collector_options = options.collector;
-  if (collector_options.title.empty()) collector_options.title = default_title(options.inputs);
+  if (collector_options.title.empty()) collector_options.title = report_title(options.inputs);
   IoError error;
   std::optional<StatsCollector> collector = StatsCollector::create(collector_options, error);
   if (!collector) {

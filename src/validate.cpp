@@ -294,10 +294,6 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
     return result;
   }
   const std::vector<InputFile>& files = expanded.files;
-  if (files.empty()) {
-    result.error = IoError{"no input files"};
-    return result;
-  }
   DiagnosticSet& set = result.diagnostics;
   for (const InputFile& file : files) set.paths.push_back(file.path);
 

@@ -14,35 +14,12 @@
 #include "tuneprep/io.hpp"
 #include "tuneprep/readers.hpp"
 
+#include "temp_dir.hpp"
+
 using namespace tuneprep;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tuneprep-io-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name, std::string_view content) const {
-    const fs::path p = path_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size()));
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string gzip(std::string_view data) {
   z_stream stream{};
@@ -123,7 +100,7 @@ TEST_CASE("compression and format come from the extension") {
 TEST_CASE("plain file is read whole with its raw byte count and sha256") {
   TempDir dir;
   const std::string content = text_of(50000);  // several read chunks
-  const std::string path = dir.file("a.jsonl", content);
+  const std::string path = dir.write("a.jsonl", content);
   InputFile file{path, Compression::kNone, FileFormat::kJsonl, std::nullopt};
   OpenResult opened = open_input(file);
   REQUIRE(opened.source);
@@ -132,7 +109,7 @@ TEST_CASE("plain file is read whole with its raw byte count and sha256") {
   CHECK(out.bytes == content);
   CHECK(opened.source->raw_bytes_consumed() == content.size());
   CHECK(opened.source->raw_sha256() == sha256_of(path));
-  const std::string abc = dir.file("abc.jsonl", "abc");
+  const std::string abc = dir.write("abc.jsonl", "abc");
   CHECK(sha256_of(abc) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
@@ -140,7 +117,7 @@ TEST_CASE("gzip input with concatenated members decodes as one stream") {
   TempDir dir;
   const std::string first = text_of(3000), second = text_of(10);
   const std::string compressed = gzip(first) + gzip(second);
-  const std::string path = dir.file("a.jsonl.gz", compressed);
+  const std::string path = dir.write("a.jsonl.gz", compressed);
   InputFile file{path, Compression::kGzip, FileFormat::kJsonl, std::nullopt};
   OpenResult opened = open_input(file);
   REQUIRE(opened.source);
@@ -164,25 +141,25 @@ TEST_CASE("gzip decoding survives one-byte reads of the compressed stream") {
 TEST_CASE("truncated gzip is an error naming the path") {
   TempDir dir;
   const std::string compressed = gzip(text_of(1000));
-  const std::string path = dir.file("cut.jsonl.gz", compressed.substr(0, compressed.size() / 2));
+  const std::string path = dir.write("cut.jsonl.gz", compressed.substr(0, compressed.size() / 2));
   Drained out = read_file(path);
   REQUIRE(out.error);
   CHECK(out.error->message == path + ": truncated gzip stream");
-  const std::string no_trailer = dir.file("t.jsonl.gz", compressed.substr(0, compressed.size() - 4));
+  const std::string no_trailer = dir.write("t.jsonl.gz", compressed.substr(0, compressed.size() - 4));
   REQUIRE(read_file(no_trailer).error);
   CHECK(read_file(no_trailer).error->message == no_trailer + ": truncated gzip stream");
 }
 
 TEST_CASE("a .gz or .zst file without the magic bytes is an error, not garbage") {
   TempDir dir;
-  const std::string gz = dir.file("plain.jsonl.gz", "{\"a\":1}\n");
+  const std::string gz = dir.write("plain.jsonl.gz", "{\"a\":1}\n");
   Drained out = read_file(gz);
   REQUIRE(out.error);
   CHECK(out.error->message == gz + ": not in gzip format (the file does not start with the gzip magic bytes)");
-  const std::string zst = dir.file("plain.jsonl.zst", "{\"a\":1}\n");
+  const std::string zst = dir.write("plain.jsonl.zst", "{\"a\":1}\n");
   REQUIRE(read_file(zst).error);
   CHECK(read_file(zst).error->message == zst + ": not in zstd format (the file does not start with a zstd frame)");
-  const std::string empty = dir.file("empty.jsonl.gz", "");
+  const std::string empty = dir.write("empty.jsonl.gz", "");
   CHECK(read_file(empty).error.has_value());
 }
 
@@ -190,7 +167,7 @@ TEST_CASE("corrupt gzip data is an error") {
   TempDir dir;
   std::string compressed = gzip(text_of(100));
   for (size_t i = 12; i < 40; ++i) compressed[i] = static_cast<char>(compressed[i] ^ 0x5A);
-  const std::string path = dir.file("bad.jsonl.gz", compressed);
+  const std::string path = dir.write("bad.jsonl.gz", compressed);
   Drained out = read_file(path);
   REQUIRE(out.error);
   CHECK(out.error->message.rfind(path + ": invalid gzip data (", 0) == 0);
@@ -200,15 +177,15 @@ TEST_CASE("zstd input with several frames decodes, truncation is an error") {
   TempDir dir;
   const std::string first = text_of(5000), second = text_of(3);
   const std::string compressed = zstd(first) + zstd(second);
-  const std::string path = dir.file("a.jsonl.zst", compressed);
+  const std::string path = dir.write("a.jsonl.zst", compressed);
   Drained out = read_file(path);
   CHECK_FALSE(out.error);
   CHECK(out.bytes == first + second);
-  const std::string cut = dir.file("cut.jsonl.zst", compressed.substr(0, compressed.size() / 3));
+  const std::string cut = dir.write("cut.jsonl.zst", compressed.substr(0, compressed.size() / 3));
   Drained truncated = read_file(cut);
   REQUIRE(truncated.error);
   CHECK(truncated.error->message == cut + ": truncated zstd stream");
-  const std::string last_byte = dir.file("cut2.jsonl.zst", compressed.substr(0, compressed.size() - 1));
+  const std::string last_byte = dir.write("cut2.jsonl.zst", compressed.substr(0, compressed.size() - 1));
   REQUIRE(read_file(last_byte).error);
   CHECK(read_file(last_byte).error->message == last_byte + ": truncated zstd stream");
 }
@@ -216,16 +193,16 @@ TEST_CASE("zstd input with several frames decodes, truncation is an error") {
 TEST_CASE("compressed data under a plain name is recognised by its magic bytes") {
   TempDir dir;
   const std::string content = text_of(10);
-  CHECK(read_file(dir.file("a.jsonl", gzip(content))).bytes == content);
-  CHECK(read_file(dir.file("b.jsonl", zstd(content))).bytes == content);
-  CHECK(read_file(dir.file("c.jsonl", "x")).bytes == "x");  // shorter than any magic
+  CHECK(read_file(dir.write("a.jsonl", gzip(content))).bytes == content);
+  CHECK(read_file(dir.write("b.jsonl", zstd(content))).bytes == content);
+  CHECK(read_file(dir.write("c.jsonl", "x")).bytes == "x");  // shorter than any magic
 }
 
 TEST_CASE("readers frame gzip and zstd inputs like plain ones") {
   TempDir dir;
   const std::string content = "{\"a\":1}\n\n{\"b\":2}\n";
   for (const std::string& path :
-       {dir.file("r.jsonl.gz", gzip(content)), dir.file("r.jsonl.zst", zstd(content)), dir.file("r.jsonl", content)}) {
+       {dir.write("r.jsonl.gz", gzip(content)), dir.write("r.jsonl.zst", zstd(content)), dir.write("r.jsonl", content)}) {
     ExpandResult expanded = expand_inputs({path});
     REQUIRE(expanded.files.size() == 1);
     ReaderResult opened = open_reader(expanded.files[0], 3, ReaderOptions{});
@@ -248,7 +225,7 @@ TEST_CASE("readers frame gzip and zstd inputs like plain ones") {
 TEST_CASE("reader returns records before a truncated gzip error, then the error") {
   TempDir dir;
   const std::string compressed = gzip(text_of(20000));
-  const std::string path = dir.file("cut.jsonl.gz", compressed.substr(0, compressed.size() - 100));
+  const std::string path = dir.write("cut.jsonl.gz", compressed.substr(0, compressed.size() - 100));
   ReaderOptions options;
   options.batch_bytes = 1 << 30;
   ReaderResult opened = open_reader(expand_inputs({path}).files.at(0), 0, options);
@@ -268,7 +245,7 @@ TEST_CASE("reader returns records before a truncated gzip error, then the error"
 TEST_CASE("stdin is read through \"-\" and sniffed for compression") {
   TempDir dir;
   const std::string content = text_of(5);
-  const std::string path = dir.file("in.bin", gzip(content));
+  const std::string path = dir.write("in.bin", gzip(content));
   const int saved = ::dup(STDIN_FILENO);
   const int fd = ::open(path.c_str(), O_RDONLY);
   REQUIRE(::dup2(fd, STDIN_FILENO) == STDIN_FILENO);
@@ -288,15 +265,15 @@ TEST_CASE("stdin is read through \"-\" and sniffed for compression") {
 
 TEST_CASE("expand_inputs walks directories in path order and keeps explicit files") {
   TempDir dir;
-  dir.file("data/b.jsonl", "{}\n");
-  dir.file("data/a.csv.gz", gzip("prompt,response\n"));
-  dir.file("data/sub/c.json", "[]");
-  dir.file("data/sub/d.ndjson.zst", zstd("{}\n"));
-  dir.file("data/notes.txt", "ignored");
-  dir.file("data/.hidden.jsonl", "{}\n");
-  dir.file("data/.git/e.jsonl", "{}\n");
-  const std::string explicit_file = dir.file("other.txt", "{}\n");
-  const std::string data = (dir.path() / "data").string();
+  dir.write("data/b.jsonl", "{}\n");
+  dir.write("data/a.csv.gz", gzip("prompt,response\n"));
+  dir.write("data/sub/c.json", "[]");
+  dir.write("data/sub/d.ndjson.zst", zstd("{}\n"));
+  dir.write("data/notes.txt", "ignored");
+  dir.write("data/.hidden.jsonl", "{}\n");
+  dir.write("data/.git/e.jsonl", "{}\n");
+  const std::string explicit_file = dir.write("other.txt", "{}\n");
+  const std::string data = (dir.path / "data").string();
   ExpandResult expanded = expand_inputs({explicit_file, data, "-"});
   REQUIRE_FALSE(expanded.error);
   std::vector<std::string> paths;
@@ -314,25 +291,28 @@ TEST_CASE("expand_inputs walks directories in path order and keeps explicit file
   CHECK(expanded.files[4].format == FileFormat::kJsonl);
 }
 
-TEST_CASE("expand_inputs reports a missing path and a directory without data files") {
+TEST_CASE("expand_inputs reports a missing path, a directory without data files and no path") {
   TempDir dir;
-  const std::string missing = (dir.path() / "nope.jsonl").string();
+  const std::string missing = (dir.path / "nope.jsonl").string();
   ExpandResult result = expand_inputs({missing});
   REQUIRE(result.error);
   CHECK(result.error->message == missing + ": No such file or directory");
-  dir.file("empty/readme.md", "x");
-  const std::string empty = (dir.path() / "empty").string();
+  dir.write("empty/readme.md", "x");
+  const std::string empty = (dir.path / "empty").string();
   ExpandResult none = expand_inputs({empty});
   REQUIRE(none.error);
   CHECK(none.error->message == empty +
                                    ": no data files in this directory (looked for .jsonl, .ndjson, .json, .csv and .tsv, "
                                    "optionally compressed as .gz or .zst)");
+  ExpandResult nothing = expand_inputs({});
+  REQUIRE(nothing.error);
+  CHECK(nothing.error->message == "no input files");
 }
 
 TEST_CASE("an unreadable file is reported by open_input") {
   if (::geteuid() == 0) return;  // root reads everything; nothing to check
   TempDir dir;
-  const std::string path = dir.file("secret.jsonl", "{}\n");
+  const std::string path = dir.write("secret.jsonl", "{}\n");
   fs::permissions(path, fs::perms::none);
   ExpandResult expanded = expand_inputs({path});
   REQUIRE(expanded.files.size() == 1);
@@ -343,7 +323,7 @@ TEST_CASE("an unreadable file is reported by open_input") {
 
 TEST_CASE("reading a directory as a file is an error naming it") {
   TempDir dir;
-  InputFile file{dir.path().string(), Compression::kNone, FileFormat::kJsonl, std::nullopt};
+  InputFile file{dir.path.string(), Compression::kNone, FileFormat::kJsonl, std::nullopt};
   Drained out;
   OpenResult opened = open_input(file);
   if (opened.error) {
@@ -352,12 +332,12 @@ TEST_CASE("reading a directory as a file is an error naming it") {
     out = drain(*opened.source);
   }
   REQUIRE(out.error);
-  CHECK(out.error->message == dir.path().string() + ": Is a directory");
+  CHECK(out.error->message == dir.path.string() + ": Is a directory");
 }
 
 TEST_CASE("AtomicOutputFile appears only on commit, with the sha256 of its bytes") {
   TempDir dir;
-  const fs::path target = dir.path() / "train.jsonl";
+  const fs::path target = dir.path / "train.jsonl";
   IoError error;
   auto file = AtomicOutputFile::create(target, error);
   REQUIRE(file);
@@ -367,7 +347,7 @@ TEST_CASE("AtomicOutputFile appears only on commit, with the sha256 of its bytes
   REQUIRE(file->write("\n", error));
   CHECK_FALSE(fs::exists(target));
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir.path)) names.push_back(entry.path().filename().string());
   REQUIRE(names.size() == 1);
   CHECK(names[0].rfind(".train.jsonl.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
   REQUIRE(file->finish(error));
@@ -377,13 +357,13 @@ TEST_CASE("AtomicOutputFile appears only on commit, with the sha256 of its bytes
   CHECK(fs::file_size(target) == big.size() + 4);
   CHECK(file->bytes_written() == big.size() + 4);
   CHECK(file->sha256_hex() == sha256_of(target.string()));
-  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
   CHECK(file->commit(error));  // committing twice is harmless
 }
 
 TEST_CASE("AtomicOutputFile destroyed uncommitted leaves nothing behind") {
   TempDir dir;
-  const fs::path target = dir.path() / "validation.jsonl";
+  const fs::path target = dir.path / "validation.jsonl";
   {
     IoError error;
     auto file = AtomicOutputFile::create(target, error);
@@ -393,12 +373,12 @@ TEST_CASE("AtomicOutputFile destroyed uncommitted leaves nothing behind") {
     REQUIRE(moved.write(" more", error));
     REQUIRE(moved.finish(error));
   }
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(fs::is_empty(dir.path));
 }
 
 TEST_CASE("AtomicOutputFile commit replaces an existing file and sha256 of empty output") {
   TempDir dir;
-  const std::string target = dir.file("manifest.json", "old");
+  const std::string target = dir.write("manifest.json", "old");
   IoError error;
   auto file = AtomicOutputFile::create(target, error);
   REQUIRE(file);
@@ -409,7 +389,7 @@ TEST_CASE("AtomicOutputFile commit replaces an existing file and sha256 of empty
 
 TEST_CASE("AtomicOutputFile in a missing directory is an error naming the path") {
   TempDir dir;
-  const fs::path target = dir.path() / "no" / "train.jsonl";
+  const fs::path target = dir.path / "no" / "train.jsonl";
   IoError error;
   CHECK_FALSE(AtomicOutputFile::create(target, error));
   CHECK(error.message == target.string() + ": No such file or directory");

@@ -2,54 +2,21 @@
 // near dedup and the group-aware split, the memory budget, and --max-memory parsing.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "tuneprep/pipeline.hpp"
 #include "tuneprep/tokenizer.hpp"
+
+#include "temp_dir.hpp"
 
 using namespace tuneprep;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() / ("tuneprep-pipeline-test-" + std::to_string(getpid()) + "-" +
-                                        std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path / name, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }
-  std::vector<std::string> lines(const std::string& name) const {
-    std::vector<std::string> out;
-    std::istringstream in(read(name));
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
-};
 
 Message message(Role role, std::string content) {
   Message m;

@@ -7,29 +7,14 @@
 #include <sstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "tuneprep/pipeline.hpp"
+
+#include "temp_dir.hpp"
 
 using namespace tuneprep;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("tuneprep-pipeline-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

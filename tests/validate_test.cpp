@@ -2,8 +2,6 @@
 // rules, token limits, fixes, and the same output for any number of jobs.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,26 +11,14 @@
 
 #include "tuneprep/validate.hpp"
 
+#include "temp_dir.hpp"
+
 using namespace tuneprep;
 namespace fs = std::filesystem;
 
 namespace {
 
 // A temp directory per test case, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / fmt::format("tuneprep-validate-test-{}", ::getpid());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& content) const {
-    const fs::path file = path / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-};
 
 ValidateOptions options_for(const std::string& file) {
   ValidateOptions options;

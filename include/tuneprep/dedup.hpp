@@ -24,27 +24,74 @@ Hash128 example_hash(const Example& example);
 // Folds one text the way example_hash sees it (trim + line ends). Exposed for tests and near dedup.
 std::string normalize_for_hash(std::string_view text);
 
-// Remembers the first record of every content hash. Open addressing over a flat array: 32 bytes
-// per distinct example at a load factor <= 0.5, so ~64 MB for a million distinct examples.
-class ExactDeduplicator {
+// A map from content hash to a small Value: open addressing with linear probing over a flat
+// array kept at a load factor <= 0.5. The all-zero hash marks an empty slot, so a real all-zero
+// hash is stored as {1, 0} (a 2^-128 merge, never seen in practice).
+template <class Value>
+class Hash128Table {
  public:
-  ExactDeduplicator();
-  // Returns the first occurrence when `hash` was seen before; otherwise records `source` as the
-  // first occurrence and returns nullopt.
-  std::optional<SourceLocation> insert(const Hash128& hash, const SourceLocation& source);
+  Hash128Table() : slots_(1024) {}
+
+  // The value of `hash`, default-constructed and `inserted` set when the hash is new.
+  Value& find_or_insert(const Hash128& raw_hash, bool& inserted) {
+    Hash128 hash = raw_hash;
+    if (hash.low == 0 && hash.high == 0) hash.low = 1;
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash.low & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.hash == hash) {
+        inserted = false;
+        return slot.value;
+      }
+      if (slot.hash.low == 0 && slot.hash.high == 0) {
+        slot.hash = hash;
+        ++size_;
+        inserted = true;
+        return slot.value;
+      }
+    }
+  }
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
 
  private:
   struct Slot {
-    Hash128 hash;        // {0,0} marks an empty slot (a real all-zero hash is remapped)
+    Hash128 hash;  // {0,0}: empty
+    Value value{};
+  };
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.hash.low == 0 && slot.hash.high == 0) continue;
+      size_t i = slot.hash.low & mask;
+      while (slots_[i].hash.low != 0 || slots_[i].hash.high != 0) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+// Remembers the first record of every content hash: 32 bytes per slot, so ~64 MB for a million
+// distinct examples.
+class ExactDeduplicator {
+ public:
+  // Returns the first occurrence when `hash` was seen before; otherwise records `source` as the
+  // first occurrence and returns nullopt.
+  std::optional<SourceLocation> insert(const Hash128& hash, const SourceLocation& source);
+  size_t size() const { return table_.size(); }
+  size_t memory_bytes() const { return table_.memory_bytes(); }
+
+ private:
+  struct FirstSeen {
     uint64_t line = 0;
     uint32_t file_index = 0;
     uint32_t column = 0;
   };
-  void grow();
-  std::vector<Slot> slots_;
-  size_t size_ = 0;
+  Hash128Table<FirstSeen> table_;
 };
 
 }  // namespace tuneprep

@@ -36,7 +36,8 @@ struct InputFile {
 // Expands inputs: files as given, directories recursively (files with a supported extension:
 // .jsonl .ndjson .json .csv, optionally followed by .gz or .zst, sorted by path so runs are
 // repeatable; names starting with '.' are skipped), "-" for stdin. Errors: a missing path
-// ("path: No such file or directory"), a directory with no data file. A file with an unsupported
+// ("path: No such file or directory"), a directory with no data file, no path at all ("no input
+// files"). A file with an unsupported
 // extension given explicitly is still read (format sniffed from content). Unreadable files are
 // reported by open_input.
 struct ExpandResult {

@@ -16,23 +16,16 @@
 
 namespace tuneprep {
 
-// Counts distinct contents (example hashes) written to both train and validation. Open
-// addressing over a flat array: 24 bytes per slot at a load factor <= 0.5.
+// Counts distinct contents (example hashes) written to both train and validation: a
+// Hash128Table of 24-byte slots.
 class SplitLeakageCounter {
  public:
-  SplitLeakageCounter();
   void add(const Hash128& content, Side side);
   uint64_t exact() const { return both_; }
-  uint64_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+  uint64_t memory_bytes() const { return sides_.memory_bytes(); }
 
  private:
-  struct Slot {
-    Hash128 hash;       // {0,0}: empty (a real all-zero hash is remapped)
-    uint8_t sides = 0;  // bit 0 train, bit 1 validation
-  };
-  void grow();
-  std::vector<Slot> slots_;
-  uint64_t size_ = 0;
+  Hash128Table<uint8_t> sides_;  // bit 0 train, bit 1 validation
   uint64_t both_ = 0;
 };
 

@@ -111,6 +111,9 @@ struct StatsRunResult {
   double seconds = 0;
 };
 
+// The report's default title: the inputs joined by ", ", "-" named stdin.
+std::string report_title(const std::vector<std::string>& inputs);
+
 // Reads every input once and builds the report. Exact duplicates are found by example_hash,
 // near ones (kNear) by MinHash/LSH over the whole conversation, conflicts (same prompt
 // messages, different final answer, exact text after trimming) among non-duplicate chat examples.

@@ -67,6 +67,10 @@ std::optional<IoError> collect_directory(const std::string& root, std::vector<In
 
 ExpandResult expand_inputs(const std::vector<std::string>& paths) {
   ExpandResult result;
+  if (paths.empty()) {
+    result.error = IoError{"no input files"};
+    return result;
+  }
   for (const std::string& path : paths) {
     if (path == "-") {
       InputFile file;
