@@ -1,4 +1,4 @@
-// json_writer: commas, line breaks and indents of the pretty-printed JSON writer, and the
+// json_writer: commas, line breaks and indents of the JSON writer (pretty or compact), and the
 // fixed-precision number text it writes for reals.
 #include "tuneprep/json_writer.hpp"
 
@@ -23,7 +23,7 @@ std::string format_decimal(double value, int max_decimals) {
 void JsonWriter::key(std::string_view name) {
   separate();
   append_json_string(out_, name);
-  out_ += ": ";
+  out_ += compact_ ? ":" : ": ";
   after_key_ = true;
 }
 
@@ -40,6 +40,11 @@ void JsonWriter::number(uint64_t value) {
 void JsonWriter::real(double value, int max_decimals) {
   separate();
   out_ += format_decimal(value, max_decimals);
+}
+
+void JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ += json;
 }
 
 void JsonWriter::boolean(bool value) {
@@ -84,6 +89,7 @@ void JsonWriter::close(char bracket) {
 }
 
 void JsonWriter::newline() {
+  if (compact_) return;
   out_ += '\n';
   out_.append(2 * first_.size(), ' ');
 }

@@ -8,6 +8,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/record_stream.hpp"
 
 namespace tuneprep {
@@ -32,35 +33,43 @@ struct Fingerprint {
   uint32_t shingles = 0;
 };
 
-struct Worker {
-  explicit Worker(const NormalizeOptions& options) : normalizer(options) {}
-  Normalizer normalizer;
-  SignatureScratch scratch;
-};
+// The record analysis as leakage needs it: no rule (an example with errors still counts when the
+// Normalizer built it, say a test set of prompts without answers: leakage is about content, not
+// about validity), the exact hash and, with near, the signature of the compared text.
+AnalysisOptions analysis_options(const LeakageOptions& options, const MinHasher* hasher) {
+  AnalysisOptions analysis;
+  analysis.normalize = options.normalize;
+  for (const RuleInfo& rule : all_rules()) analysis.rules.set_enabled(rule.id, false);
+  analysis.warnings = false;
+  analysis.conflict_keys = false;
+  analysis.near = hasher;
+  analysis.near_on = options.on;
+  return analysis;
+}
 
-void fingerprint(const Record& record, Worker& worker, const LeakageOptions& options, const MinHasher* hasher,
-                 Fingerprint& out) {
-  NormalizeResult result = worker.normalizer.normalize(record);
-  // An example with error diagnostics still counts when the Normalizer built it (a test set of
-  // prompts without answers, say): leakage is about content, not about validity.
-  std::string text;
+void fingerprint(const Record& record, const RecordAnalyzer& analyzer, SignatureScratch& scratch,
+                 const MinHasher* hasher, RecordAnalysis& analysis, Fingerprint& out) {
+  out.raw = false;
+  out.shingles = 0;
+  analyzer.analyze(record, {}, analysis);
+  const Example* example = analysis.rejected ? nullptr : analyzer.last_example();
   // An example with no message at all (a record of another shape read with --format, say) says
   // nothing about its content: such records are compared by their raw text, or all would match.
-  const bool has_content = result.example && (!result.example->messages.empty() || !result.example->preferred.empty() ||
-                                              !result.example->non_preferred.empty());
+  const bool has_content =
+      example != nullptr && (!example->messages.empty() || !example->preferred.empty() || !example->non_preferred.empty());
   if (has_content) {
-    out.hash = example_hash(*result.example);
-    if (hasher != nullptr) text = comparison_text(*result.example, options.on);
-  } else {
-    // Seeded differently from example_hash's stream, so raw text never equals a normalized example.
-    const XXH128_hash_t h = XXH3_128bits_withSeed(record.text.data(), record.text.size(), 0x6c65616b616765ULL);
-    out.hash = Hash128{h.low64, h.high64};
-    out.raw = true;
-    if (hasher != nullptr) text = record.text;
+    out.hash = analysis.hash;
+    out.signature.swap(analysis.signature);
+    out.shingles = analysis.shingles;
+    return;
   }
+  // Seeded differently from example_hash's stream, so raw text never equals a normalized example.
+  const XXH128_hash_t h = XXH3_128bits_withSeed(record.text.data(), record.text.size(), 0x6c65616b616765ULL);
+  out.hash = Hash128{h.low64, h.high64};
+  out.raw = true;
   if (hasher != nullptr) {
     out.signature.resize(hasher->num_perm());
-    out.shingles = hasher->compute(text, out.signature, worker.scratch);
+    out.shingles = hasher->compute(record.text, out.signature, scratch);
   }
 }
 
@@ -107,12 +116,18 @@ LeakageResult find_leakage(const std::string& train, const std::string& validati
   std::optional<NearDuplicateIndex> index;
   if (options.near) index.emplace(options.near_options);
 
-  oneapi::tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(options.normalize); });
+  const RecordAnalyzer analyzer(analysis_options(options, hasher_ptr));
+  struct Worker {
+    SignatureScratch scratch;
+    RecordAnalysis analysis;
+  };
+  oneapi::tbb::enumerable_thread_specific<Worker> workers;
   StreamOptions stream;
   stream.reader = options.reader;
   stream.jobs = options.jobs;
   auto transform = [&](const Record& record, Fingerprint& out) {
-    fingerprint(record, workers.local(), options, hasher_ptr, out);
+    Worker& worker = workers.local();
+    fingerprint(record, analyzer, worker.scratch, hasher_ptr, worker.analysis, out);
   };
 
   // TRAIN: every record's hash (first line wins) and its signature in the index. Index ids are

@@ -1,6 +1,6 @@
-// validate: the `validate` driver. Parallel per record: normalize, raw and semantic checks, token
-// limit, pointer mapping to the record's own shape and exact placement; serial in input order:
-// exact duplicates and conflicting answers; at the end, the dataset size.
+// validate: the `validate` driver. Parallel per record: the record analysis (every rule, exact
+// placement) and the --show-fixes diff; serial in input order: exact duplicates and conflicting
+// answers; at the end, the dataset size.
 #include "tuneprep/validate.hpp"
 
 #include <algorithm>
@@ -8,13 +8,10 @@
 #include <cstring>
 
 #include <fmt/core.h>
-#include <oneapi/tbb/enumerable_thread_specific.h>
 
 #include "tuneprep/checks.hpp"
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/fixes.hpp"
-#include "tuneprep/json_pointer.hpp"
-#include "tuneprep/models.hpp"
 #include "tuneprep/near_dedup.hpp"
 
 namespace tuneprep {
@@ -24,79 +21,10 @@ using Clock = std::chrono::steady_clock;
 
 // What the parallel stage found about one record; the serial stage adds the dataset-level rules.
 struct CheckedRecord {
-  std::vector<Diagnostic> diagnostics;  // placed: line and column absolute in the file
-  bool has_error = false;
-  bool usable = false;  // a normalized example without errors: a candidate for dedup and conflicts
-  Hash128 hash;
-  bool has_prompt_and_answer = false;  // a chat example with both: conflicting-answers applies
-  TextKey prompt_key;
-  uint64_t answer_hash = 0;
-  std::vector<RuleId> fixed_rules;
+  RecordAnalysis analysis;
+  std::vector<RuleId> fixed_rules;  // --show-fixes
   std::string fix_diff;
 };
-
-// Immutable per run, shared by every worker.
-struct RunContext {
-  const ValidateOptions& options;
-  const Encoding* encoding = nullptr;  // set when too-many-tokens runs
-  uint64_t token_limit = 0;
-  std::string limit_source;  // "gpt-4o-mini" or "--max-tokens"
-  FixSet fixes;              // the enabled rules with an Example-level safe fix
-};
-
-// One per worker thread: the parser and matcher state are reused from record to record.
-struct Worker {
-  Normalizer normalizer;
-  RuleChecker checker;
-  std::string scratch;
-};
-
-// True when `d` already carries an exact position (a parse error's line and column) or is about
-// a whole line that has no better column (a framing error without one).
-bool placed(const Diagnostic& d) { return d.line != 0 && (d.column != 0 || d.pointer.empty()); }
-
-// Places a diagnostic of a CSV row: the pointer names a mapped column ("/prompt", "/response",
-// "/system"), found by walking the raw row's fields.
-void place_csv(Diagnostic& d, const Record& record) {
-  int32_t field = -1;
-  if (d.pointer == "/prompt") field = record.csv.prompt_field;
-  if (d.pointer == "/response") field = record.csv.response_field;
-  if (d.pointer == "/system") field = record.csv.system_field;
-  size_t offset = 0;
-  if (field >= 0) {
-    if (auto found = csv_field_offset(record.text, static_cast<size_t>(field))) offset = *found;
-  }
-  const TextPosition pos = position_of_offset(record.text, offset);
-  d.line = record.source.line + pos.line_offset;
-  d.column = pos.line_offset == 0 ? record.source.column + pos.column - 1 : pos.column;
-}
-
-void place(Diagnostic& d, const Record& record) {
-  if (d.rule == RuleId::kBomOrCrlf) {  // about the line's ends, not a field: no column
-    d.line = record.source.line;
-    d.column = 0;
-    return;
-  }
-  if (placed(d)) return;
-  d.line = 0;
-  if (record.kind == RecordKind::kCsvRow) {
-    place_csv(d, record);
-    return;
-  }
-  // A missing field ("/messages/0/content" of a message without content) is not in the text:
-  // point at the closest enclosing value that is, so the column still finds the message.
-  std::string_view at = d.pointer;
-  while (!at.empty() && !locate_json_pointer(record.text, at)) at = at.substr(0, at.rfind('/'));
-  if (at.size() == d.pointer.size()) {
-    place_diagnostic(d, record.text, record.source);
-  } else {
-    Diagnostic located;
-    located.pointer = std::string(at);
-    place_diagnostic(located, record.text, record.source);
-    d.line = located.line;
-    d.column = located.column;
-  }
-}
 
 // One line per message, as the openai-chat writer writes it; preference answers are prefixed
 // with the field they belong to.
@@ -168,73 +96,23 @@ std::string unified_diff(const std::vector<std::string>& a, const std::vector<st
   return out;
 }
 
-void check_tokens(const RunContext& run, const Example& example, std::vector<Diagnostic>& out) {
-  size_t total = 0;
-  if (example.kind == ExampleKind::kPreference) {
-    const PreferenceTokenCount count = count_preference_tokens(*run.encoding, example);
-    total = std::max(count.preferred.total, count.non_preferred.total);
-  } else {
-    total = count_chat_tokens(*run.encoding, example).total;
+// The --show-fixes diff of an example without errors: the example as the safe fixes would write it.
+void render_fix(const FixSet& fixes, const std::string& path, const Record& record, const Example& example,
+                CheckedRecord& out) {
+  Example fixed = example;
+  out.fixed_rules = apply_fixes(fixed, fixes);
+  if (out.fixed_rules.empty()) return;
+  std::vector<std::string> before;
+  std::vector<std::string> after;
+  render_lines(example, before);
+  render_lines(fixed, after);
+  std::string names;
+  for (RuleId rule : out.fixed_rules) {
+    if (!names.empty()) names += ", ";
+    names += rule_name(rule);
   }
-  if (total <= run.token_limit) return;
-  Diagnostic d = make_diagnostic(RuleId::kTooManyTokens,
-                                 fmt::format("the example has {} tokens ({}), over the limit of {} ({})", total,
-                                             encoding_name(run.encoding->id()), run.token_limit, run.limit_source));
-  d.severity = run.options.rules.severity(RuleId::kTooManyTokens);
-  out.push_back(std::move(d));
-}
-
-void check_record(const RunContext& run, Worker& worker, const std::string& path, const Record& record,
-                  CheckedRecord& out) {
-  const RuleConfig& config = run.options.rules;
-  NormalizeResult normalized = worker.normalizer.normalize(record);
-  std::vector<Diagnostic>& diagnostics = out.diagnostics;
-  diagnostics = std::move(normalized.diagnostics);
-  config.apply(diagnostics);
-  check_bom_or_crlf(record, config, diagnostics);
-  const auto errors = [&] {
-    return std::any_of(diagnostics.begin(), diagnostics.end(),
-                       [](const Diagnostic& d) { return d.severity == Severity::kError; });
-  };
-  if (normalized.example) {
-    const Example& example = *normalized.example;
-    if (record.kind == RecordKind::kJson) check_unknown_keys(record.text, example.format, config, diagnostics);
-    if (!errors()) {
-      // The checks name fields in the OpenAI shapes: map them onto this record's own fields.
-      const size_t first = diagnostics.size();
-      worker.checker.check(example, diagnostics);
-      for (size_t i = first; i < diagnostics.size(); ++i) {
-        diagnostics[i].pointer = worker.normalizer.source_pointer(diagnostics[i].pointer);
-      }
-      if (run.encoding != nullptr && config.enabled(RuleId::kTooManyTokens)) check_tokens(run, example, diagnostics);
-      if (!errors()) {
-        out.usable = true;
-        out.hash = example_hash(example);
-        if (config.enabled(RuleId::kConflictingAnswers)) {
-          out.has_prompt_and_answer = conflict_keys(example, out.prompt_key, out.answer_hash);
-        }
-        if (run.options.collect_fixes && !run.fixes.empty()) {
-          Example fixed = example;
-          out.fixed_rules = apply_fixes(fixed, run.fixes);
-          if (!out.fixed_rules.empty()) {
-            std::vector<std::string> before;
-            std::vector<std::string> after;
-            render_lines(example, before);
-            render_lines(fixed, after);
-            std::string names;
-            for (RuleId rule : out.fixed_rules) {
-              if (!names.empty()) names += ", ";
-              names += rule_name(rule);
-            }
-            const std::string where = fmt::format("{}:{}", path, record.source.line);
-            out.fix_diff = unified_diff(before, after, where, fmt::format("{} (fixed: {})", where, names));
-          }
-        }
-      }
-    }
-  }
-  for (Diagnostic& d : diagnostics) place(d, record);
-  out.has_error = errors();
+  const std::string where = fmt::format("{}:{}", path, record.source.line);
+  out.fix_diff = unified_diff(before, after, where, fmt::format("{} (fixed: {})", where, names));
 }
 
 }  // namespace
@@ -243,49 +121,27 @@ bool ValidateResult::failed() const {
   return severities.errors > 0 || (strict && severities.warnings > 0);
 }
 
-std::optional<size_t> csv_field_offset(std::string_view row, size_t index) {
-  size_t field = 0;
-  bool quoted = false;
-  if (index == 0) return 0;
-  for (size_t i = 0; i < row.size(); ++i) {
-    const char c = row[i];
-    if (c == '"') {
-      quoted = !quoted;  // a doubled quote toggles twice: still inside
-    } else if (c == ',' && !quoted) {
-      if (++field == index) return i + 1;
-    }
-  }
-  return std::nullopt;
-}
-
 ValidateResult run_validate(const ValidateOptions& options, const StreamProgressCallback& progress) {
   ValidateResult result;
   result.strict = options.strict;
   const auto started = Clock::now();
 
-  RunContext run{options, nullptr, 0, {}, {}};
-  if (!options.model.empty() || options.max_tokens > 0) {
-    const ModelInfo* model = nullptr;
-    if (!options.model.empty()) {
-      const std::optional<ModelMatch> match = find_model(options.model);
-      if (!match) {
-        result.error = IoError{fmt::format("unknown model \"{}\" (see `tuneprep models`); use --max-tokens and "
-                                           "--encoding instead",
-                                           options.model)};
-        return result;
-      }
-      model = match->model;
+  AnalysisOptions analysis;
+  analysis.normalize = options.normalize;
+  analysis.rules = options.rules;
+  analysis.conflict_keys = options.rules.enabled(RuleId::kConflictingAnswers);
+  analysis.place = true;
+  if (options.tokens) {
+    IoError error;
+    analysis.tokens = resolve_token_budget(*options.tokens, error);
+    if (!analysis.tokens) {
+      result.error = std::move(error);
+      return result;
     }
-    run.token_limit = options.max_tokens > 0 ? options.max_tokens : model->max_example_tokens;
-    run.limit_source = options.max_tokens > 0 ? std::string("--max-tokens") : std::string(model->name);
-    const EncodingId id = options.encoding ? *options.encoding : model ? model->encoding : EncodingId::kO200kBase;
-    run.encoding = &Encoding::get(id);
   }
-  for (const RuleInfo& rule : all_rules()) {
-    // The Example-level fixes; unknown-key and bom-or-crlf never reach the written record anyway.
-    const bool example_fix = rule.id == RuleId::kConsecutiveSameRole || rule.id == RuleId::kLastMessageNotAssistant ||
-                             rule.id == RuleId::kWhitespacePadding;
-    if (example_fix && options.rules.enabled(rule.id)) run.fixes.add(rule.id);
+  FixSet fixes;  // --show-fixes: the Example-level fixes of the enabled rules
+  for (RuleId rule : {RuleId::kConsecutiveSameRole, RuleId::kLastMessageNotAssistant, RuleId::kWhitespacePadding}) {
+    if (options.rules.enabled(rule)) fixes.add(rule);
   }
 
   ExpandResult expanded = expand_inputs(options.inputs);
@@ -297,8 +153,7 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   DiagnosticSet& set = result.diagnostics;
   for (const InputFile& file : files) set.paths.push_back(file.path);
 
-  oneapi::tbb::enumerable_thread_specific<Worker> workers(
-      [&] { return Worker{Normalizer(options.normalize), RuleChecker(options.rules), {}}; });
+  const RecordAnalyzer analyzer(std::move(analysis));
   ExactDeduplicator deduplicator;
   ConflictGrouper conflicts;
   std::vector<SourceLocation> conflict_sources;  // by conflict id: where each candidate came from
@@ -306,16 +161,22 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   const RuleConfig& config = options.rules;
 
   auto transform = [&](const Record& record, CheckedRecord& checked) {
-    check_record(run, workers.local(), files[record.source.file_index].path, record, checked);
+    const std::string& path = files[record.source.file_index].path;
+    analyzer.analyze(record, path, checked.analysis);
+    checked.fix_diff.clear();
+    if (options.collect_fixes && !checked.analysis.rejected) {
+      render_fix(fixes, path, record, *analyzer.last_example(), checked);
+    }
   };
   auto sink = [&](const Record& record, CheckedRecord& checked) -> bool {
     ++counts.records;
     const uint32_t file = record.source.file_index;
     auto add = [&](Diagnostic&& d) { set.diagnostics.push_back(FileDiagnostic{file, std::move(d)}); };
-    for (Diagnostic& d : checked.diagnostics) add(std::move(d));
-    if (checked.has_error) ++counts.records_with_errors;
-    if (checked.usable) {
-      if (auto first = deduplicator.insert(checked.hash, record.source)) {
+    RecordAnalysis& analysis = checked.analysis;
+    for (Diagnostic& d : analysis.diagnostics) add(std::move(d));
+    if (analysis.rejected) ++counts.records_with_errors;
+    if (!analysis.rejected) {
+      if (auto first = deduplicator.insert(analysis.hash, record.source)) {
         ++counts.duplicates;
         if (auto d = duplicate_example_diagnostic(files[first->file_index].path, first->line, config)) {
           d->line = record.source.line;
@@ -325,10 +186,10 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
         }
       } else {
         ++counts.examples;
-        if (checked.has_prompt_and_answer) {
+        if (analysis.has_conflict_keys) {
           const uint64_t id = conflict_sources.size();
           conflict_sources.push_back(record.source);
-          auto hit = conflicts.add(id, checked.prompt_key, checked.answer_hash);
+          auto hit = conflicts.add(id, analysis.prompt_key, analysis.answer_key);
           if (hit && hit->answer_differs_from_first) {
             const SourceLocation& at = conflict_sources[hit->first_id];
             Diagnostic d = make_diagnostic(

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "tuneprep/pipeline.hpp"
+#include "tuneprep/prepare.hpp"
 
 #include "temp_dir.hpp"
 

@@ -1,5 +1,6 @@
-// Unit tests of the stats driver: StatsCollector's per-record facts (rejection, findings, tokens)
-// and run_stats over the fixture (figures, dedup modes, determinism across thread counts).
+// Unit tests of the stats driver: the record analysis's facts as stats asks for them (rejection,
+// findings, tokens), the collector, and run_stats over the fixture (figures, dedup modes,
+// determinism across thread counts).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -22,90 +23,85 @@ Record json_record(std::string text, uint32_t file_index = 0) {
   return record;
 }
 
-StatsCollector make_collector(StatsCollectorOptions options = {}) {
-  IoError error;
-  std::optional<StatsCollector> collector = StatsCollector::create(options, error);
-  REQUIRE(collector);
-  return std::move(*collector);
+// The analysis as run_stats sets it up: every rule, tokens of the default model, the facts.
+AnalysisOptions stats_analysis(bool warnings = true, bool tokens = true) {
+  AnalysisOptions options;
+  options.warnings = warnings;
+  if (tokens) {
+    IoError error;
+    options.tokens = resolve_token_budget(TokenRequest{std::string(kDefaultStatsModel), {}, 0, false}, error);
+    REQUIRE(options.tokens);
+  }
+  options.facts = FactsOptions{};
+  return options;
+}
+
+RecordFacts facts_of(const RecordAnalyzer& analyzer, const Record& record) {
+  RecordAnalysis analysis;
+  analyzer.analyze(record, "a.jsonl", analysis);
+  return analysis.facts;
 }
 
 }  // namespace
 
-TEST_CASE("stats collector rejects a record with the distinct rule ids of its errors") {
-  StatsCollector collector = make_collector();
-  Normalizer normalizer(NormalizeOptions{});
+TEST_CASE("stats facts of a rejected record carry the distinct rule ids of its errors") {
+  const RecordAnalyzer analyzer(stats_analysis());
   const Record record = json_record(R"({"messages":[{"role":"user","content":""},{"role":"user","content":""}]})", 2);
-  const RecordFacts facts = collector.facts_for(record, normalizer.normalize(record));
+  const RecordFacts facts = facts_of(analyzer, record);
   CHECK(facts.rejected);
   CHECK(facts.file_index == 2);
   CHECK(facts.reject_rules == std::vector<std::string>{"empty-content", "no-assistant-message"});
   CHECK_FALSE(facts.tokens);
 }
 
-TEST_CASE("stats collector counts tokens with the default model's encoding and reports warnings") {
-  StatsCollector collector = make_collector();
-  REQUIRE(collector.encoding() == EncodingId::kO200kBase);
-  REQUIRE(collector.token_limit() == find_model("gpt-4o-mini")->model->max_example_tokens);
-  Normalizer normalizer(NormalizeOptions{});
+TEST_CASE("stats facts count tokens with the default model's encoding and report warnings") {
+  const RecordAnalyzer analyzer(stats_analysis());
+  REQUIRE(analyzer.options().tokens->encoding->id() == EncodingId::kO200kBase);
+  REQUIRE(analyzer.options().tokens->limit == find_model("gpt-4o-mini")->model->max_example_tokens);
   const Record record = json_record(
       R"({"messages":[{"role":"user","content":"Mail me"},{"role":"assistant","content":"Write to bob.jones@posteo.de today."}]})");
-  const NormalizeResult normalized = normalizer.normalize(record);
-  const RecordFacts facts = collector.facts_for(record, normalized);
+  const RecordFacts facts = facts_of(analyzer, record);
   CHECK_FALSE(facts.rejected);
   CHECK(facts.warning_rules == std::vector<std::string>{"pii-email"});
   REQUIRE(facts.tokens);
-  const ChatTokenCount expected = count_chat_tokens(Encoding::get(EncodingId::kO200kBase), *normalized.example);
+  const ChatTokenCount expected =
+      count_chat_tokens(Encoding::get(EncodingId::kO200kBase), *analyzer.last_example());
   CHECK(facts.tokens->total == expected.total);
   CHECK(facts.tokens->assistant == expected.trained);
   CHECK(facts.tokens->prompt == expected.prompt);
 }
 
-TEST_CASE("stats collector uses token counts the caller already has") {
-  StatsCollector collector = make_collector();
-  Normalizer normalizer(NormalizeOptions{});
-  const Record record = json_record(R"({"prompt":"Hi","completion":"Hello there."})");
-  const ChatTokenCount given{100, 60, 40, 0};
-  const RecordFacts facts = collector.facts_for(record, normalizer.normalize(record), &given);
-  REQUIRE(facts.tokens);
-  CHECK(facts.tokens->total == 100);
-  CHECK(facts.tokens->prompt == 60);
-  CHECK(facts.tokens->assistant == 40);
-}
-
-TEST_CASE("stats collector keeps records whose only errors come from the checks when told to") {
+TEST_CASE("stats facts: an error of the checks rejects, and warnings are left out without them") {
   const std::string pair =
       R"({"input":{"messages":[{"role":"user","content":"Q"}]},"preferred_output":[{"role":"assistant","content":"A"}],)"
       R"("non_preferred_output":[{"role":"assistant","content":"A"}]})";
-  Normalizer normalizer(NormalizeOptions{});
   const Record record = json_record(pair);
-  StatsCollector strict = make_collector();
-  const RecordFacts rejected = strict.facts_for(record, normalizer.normalize(record));
+  const RecordFacts rejected = facts_of(RecordAnalyzer(stats_analysis()), record);
   CHECK(rejected.rejected);
   CHECK(rejected.reject_rules == std::vector<std::string>{"dpo-identical-outputs"});
-
-  StatsCollectorOptions options;
-  options.checker_errors_reject = false;
-  StatsCollector keeping = make_collector(options);
-  const RecordFacts kept = keeping.facts_for(record, normalizer.normalize(record));
-  CHECK_FALSE(kept.rejected);
-  CHECK(kept.warning_rules == std::vector<std::string>{"dpo-identical-outputs"});
+  // Without warnings the errors still run: one answer on what is valid.
+  const RecordFacts still = facts_of(RecordAnalyzer(stats_analysis(/*warnings=*/false)), record);
+  CHECK(still.rejected);
+  const Record mail = json_record(
+      R"({"messages":[{"role":"user","content":"Mail me"},{"role":"assistant","content":"Write to bob.jones@posteo.de today."}]})");
+  CHECK(facts_of(RecordAnalyzer(stats_analysis(/*warnings=*/false)), mail).warning_rules.empty());
 }
 
-TEST_CASE("stats collector refuses an unknown model") {
-  StatsCollectorOptions options;
-  options.model = "no-such-model";
-  IoError error;
-  CHECK_FALSE(StatsCollector::create(options, error));
-  CHECK(error.message.find("unknown model \"no-such-model\"") == 0);
+TEST_CASE("stats refuses an unknown model with the one unknown-model message") {
+  StatsRunOptions options;
+  options.inputs = {kInput};
+  options.tokens.model = "no-such-model";
+  const StatsRunResult result = run_stats(options);
+  REQUIRE(result.error);
+  CHECK(result.error->message == unknown_model_message("no-such-model"));
+  CHECK(result.error->message.find("unknown model \"no-such-model\"") == 0);
 }
 
 TEST_CASE("stats collector without tokens leaves token figures and the estimate out") {
-  StatsCollectorOptions options;
-  options.count_tokens = false;
-  StatsCollector collector = make_collector(options);
-  Normalizer normalizer(NormalizeOptions{});
+  StatsCollector collector(StatsCollectorOptions{});
+  const RecordAnalyzer analyzer(stats_analysis(true, /*tokens=*/false));
   const Record record = json_record(R"({"prompt":"Hi","completion":"Hello there."})");
-  collector.add(collector.facts_for(record, normalizer.normalize(record)));
+  collector.add(facts_of(analyzer, record));
   const StatsReport report = collector.finish({"a.jsonl"});
   CHECK(report.examples == 1);
   CHECK_FALSE(report.has_tokens);
@@ -116,26 +112,27 @@ TEST_CASE("stats collector without tokens leaves token figures and the estimate 
 TEST_CASE("run_stats counts the fixture's records, rejections, duplicates and conflicts") {
   StatsRunOptions options;
   options.inputs = {kInput};
-  options.collector.max_tokens = 300;
+  options.tokens.max_tokens = 300;
   const StatsRunResult result = run_stats(options);
   REQUIRE_FALSE(result.error);
   const StatsReport& r = result.report;
+  // The example over 300 tokens is rejected by too-many-tokens, as validate and prepare do.
   CHECK(r.records == 15);
-  CHECK(r.valid == 12);
-  CHECK(r.rejected == 3);
+  CHECK(r.valid == 11);
+  CHECK(r.rejected == 4);
   CHECK(r.exact_duplicates == 1);
   CHECK(r.conflicts == 1);
-  CHECK(r.examples == 11);
+  CHECK(r.examples == 10);
   CHECK(r.examples_over_limit == 1);
   CHECK(r.refusals == 1);
   CHECK(r.token_limit == 300);
   CHECK(r.encoding == "o200k_base");
   CHECK(r.title == kInput);
 
-  options.dedup = StatsDedup::kNone;
+  options.dedup = DedupMode::kNone;
   const StatsRunResult none = run_stats(options);
   CHECK(none.report.exact_duplicates == 0);
-  CHECK(none.report.examples == 12);
+  CHECK(none.report.examples == 11);
 }
 
 TEST_CASE("run_stats gives the same JSON for one and two threads") {

@@ -193,15 +193,15 @@ TEST_CASE("too-many-tokens fires above the limit only") {
       "tokens.jsonl", R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hello"}]})"
                       "\n");
   ValidateOptions options = options_for(file);
-  options.max_tokens = 13;
+  options.tokens = TokenRequest{"", std::nullopt, 13, false};
   CHECK(positions(run_validate(options)).empty());
-  options.max_tokens = 12;
+  options.tokens->max_tokens = 12;
   const ValidateResult over = run_validate(options);
   REQUIRE(positions(over) == Lines{"1:1 too-many-tokens "});
   CHECK(over.diagnostics.diagnostics[0].diagnostic.message ==
         "the example has 13 tokens (o200k_base), over the limit of 12 (--max-tokens)");
-  options.max_tokens = 0;
-  options.model = "no-such-model";
+  options.tokens->max_tokens = 0;
+  options.tokens->model = "no-such-model";
   CHECK(run_validate(options).error->message.starts_with("unknown model \"no-such-model\""));
 }
 

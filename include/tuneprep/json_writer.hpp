@@ -1,5 +1,6 @@
-// json_writer: a streaming writer of pretty-printed JSON documents (two-space indent, keys in the
-// order written), shared by the SARIF log and the stats report so both lay out JSON alike.
+// json_writer: a streaming writer of JSON documents, pretty-printed (two-space indent) or compact
+// (one line, for JSON Lines), keys in the order written: the one writer behind the SARIF log, the
+// stats report, prepare's manifest, rejected and duplicates lines, and the --json summaries.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +23,13 @@ std::string format_decimal(double value, int max_decimals);
 // is written as {} or []. Strings are escaped by append_json_string. The writer does not check
 // that calls nest (a value after a value inside an object, say): that is the caller's part.
 // Appends to `out`, which must outlive the writer.
+// Compact layout: no line breaks or indents, and ":" without a space (a JSON Lines record).
+enum class JsonLayout : uint8_t { kPretty, kCompact };
+
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
+  explicit JsonWriter(std::string& out, JsonLayout layout = JsonLayout::kPretty)
+      : out_(out), compact_(layout == JsonLayout::kCompact) {}
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
@@ -37,6 +42,8 @@ class JsonWriter {
   void real(double value, int max_decimals);  // as format_decimal
   void boolean(bool value);
   void null();
+  // A value that is already JSON text (e.g. a record's own bytes known to be valid JSON).
+  void raw(std::string_view json);
 
   template <class T>
   void optional_number(const std::optional<T>& value) {
@@ -57,6 +64,8 @@ class JsonWriter {
   // Shorthands for "key": value.
   void field(std::string_view name, uint64_t value) { key(name), number(value); }
   void field(std::string_view name, std::string_view value) { key(name), string(value); }
+  void field(std::string_view name, const char* value) { key(name), string(value); }
+  void field_bool(std::string_view name, bool value) { key(name), boolean(value); }
   void field_real(std::string_view name, double value, int max_decimals) { key(name), real(value, max_decimals); }
 
   // "name": { body() }.
@@ -75,6 +84,7 @@ class JsonWriter {
   void newline();
 
   std::string& out_;
+  bool compact_ = false;
   std::vector<bool> first_;  // per open container: no element written in it yet
   bool after_key_ = false;   // the next value completes a "key": pair
 };

@@ -3,9 +3,11 @@
 // sees records in input order whatever the thread count, so outputs are deterministic.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +30,19 @@ struct StreamProgress {
 };
 using StreamProgressCallback = std::function<void(const StreamProgress&)>;
 
+// Where a stream's time went (StreamOptions::timings): the serial reading stage, the parallel
+// transform summed over every worker, and the serial sink; measured per batch.
+struct StreamTimings {
+  double read_seconds = 0;
+  double transform_seconds = 0;
+  double sink_seconds = 0;
+};
+
 struct StreamOptions {
   ReaderOptions reader;
   unsigned jobs = 0;  // 0 = all cores
   StreamProgressCallback progress;
+  StreamTimings* timings = nullptr;  // filled when set
 };
 
 // What was read from each input: filled as each input reaches its end.
@@ -46,7 +57,8 @@ inline unsigned resolve_jobs(unsigned jobs) {
 }
 
 // Streams every record of `files`. `transform(record, result)` runs in parallel (it must only touch
-// its arguments and thread-local state); `sink(record, result)` runs serially in input order and
+// its arguments and thread-local state; result objects are recycled from batch to batch, so it must
+// set every field it uses); `sink(record, result)` runs serially in input order and
 // returns false to stop early with an error it keeps itself. Returns the first I/O error.
 template <class Result, class Transform, class Sink>
 std::optional<IoError> stream_records(const std::vector<InputFile>& files, const StreamOptions& options,
@@ -55,6 +67,27 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
   struct Work {
     RecordBatch batch;
     std::vector<Result> results;
+  };
+  // Batches in flight are recycled: their results keep their buffers from batch to batch, so the
+  // transform does not allocate a record's result anew each time.
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<Work>> pool;
+  auto take_work = [&]() -> Work* {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (pool.empty()) return new Work;
+    Work* work = pool.back().release();
+    pool.pop_back();
+    return work;
+  };
+  auto give_back = [&](Work* work) {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    pool.emplace_back(work);
+  };
+  std::atomic<int64_t> transform_ns{0};
+  double read_seconds = 0;
+  double sink_seconds = 0;
+  auto seconds_since = [](Clock::time_point from) {
+    return std::chrono::duration<double>(Clock::now() - from).count();
   };
   const auto started = Clock::now();
   inputs.assign(files.size(), StreamedInput{});
@@ -73,7 +106,8 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
   std::optional<IoError> error;
   bool stopped = false;
 
-  auto read_stage = [&](oneapi::tbb::flow_control& control) -> std::shared_ptr<Work> {
+  auto read_stage = [&](oneapi::tbb::flow_control& control) -> Work* {
+    const auto read_started = Clock::now();
     while (!error && !stopped) {
       if (!reader) {
         if (cursor >= files.size()) break;
@@ -84,7 +118,7 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
         }
         reader = std::move(opened.reader);
       }
-      auto work = std::make_shared<Work>();
+      Work* work = take_work();
       std::optional<IoError> read_error;
       const bool more = reader->next_batch(work->batch, read_error);
       if (read_error) error = std::move(read_error);
@@ -104,42 +138,56 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
                                           std::chrono::duration<double>(now - started).count()});
         }
       }
-      if (error) break;
-      if (work->batch.records.empty()) continue;
+      if (error || work->batch.records.empty()) {
+        give_back(work);
+        if (error) break;
+        continue;
+      }
       records_read += work->batch.records.size();
       work->batch.sequence = sequence++;
+      read_seconds += seconds_since(read_started);
       return work;
     }
     control.stop();
+    read_seconds += seconds_since(read_started);
     return nullptr;
   };
-  auto transform_stage = [&](std::shared_ptr<Work> work) -> std::shared_ptr<Work> {
+  auto transform_stage = [&](Work* work) -> Work* {
+    const auto started_batch = Clock::now();
     work->results.resize(work->batch.records.size());
     for (size_t i = 0; i < work->batch.records.size(); ++i) transform(work->batch.records[i], work->results[i]);
+    transform_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_batch).count();
     return work;
   };
-  auto sink_stage = [&](std::shared_ptr<Work> work) {
-    if (stopped) return;
-    for (size_t i = 0; i < work->batch.records.size(); ++i) {
-      const Record& record = work->batch.records[i];
-      ++inputs[record.source.file_index].records;
-      if (!sink(record, work->results[i])) {
-        stopped = true;
-        return;
+  auto sink_stage = [&](Work* work) {
+    const auto started_batch = Clock::now();
+    if (!stopped) {
+      for (size_t i = 0; i < work->batch.records.size(); ++i) {
+        const Record& record = work->batch.records[i];
+        ++inputs[record.source.file_index].records;
+        if (!sink(record, work->results[i])) {
+          stopped = true;
+          break;
+        }
       }
     }
+    give_back(work);
+    sink_seconds += seconds_since(started_batch);
   };
 
   try {
     oneapi::tbb::parallel_pipeline(
         threads * 2,
-        oneapi::tbb::make_filter<void, std::shared_ptr<Work>>(oneapi::tbb::filter_mode::serial_in_order, read_stage) &
-            oneapi::tbb::make_filter<std::shared_ptr<Work>, std::shared_ptr<Work>>(oneapi::tbb::filter_mode::parallel,
-                                                                                 transform_stage) &
-            oneapi::tbb::make_filter<std::shared_ptr<Work>, void>(oneapi::tbb::filter_mode::serial_in_order,
-                                                                  sink_stage));
+        oneapi::tbb::make_filter<void, Work*>(oneapi::tbb::filter_mode::serial_in_order, read_stage) &
+            oneapi::tbb::make_filter<Work*, Work*>(oneapi::tbb::filter_mode::parallel, transform_stage) &
+            oneapi::tbb::make_filter<Work*, void>(oneapi::tbb::filter_mode::serial_in_order, sink_stage));
   } catch (const std::exception& e) {
     if (!error) error = IoError{std::string("internal error: ") + e.what()};
+  }
+  if (options.timings != nullptr) {
+    options.timings->read_seconds += read_seconds;
+    options.timings->transform_seconds += static_cast<double>(transform_ns.load()) / 1e9;
+    options.timings->sink_seconds += sink_seconds;
   }
   return error;
 }

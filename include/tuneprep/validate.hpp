@@ -1,5 +1,5 @@
-// validate: the `validate` driver: read -> normalize -> check every rule -> place each diagnostic
-// at its exact line and column -> dataset-level rules, over the ordered parallel record engine.
+// validate: the `validate` driver: the record analysis with every rule and exact placement of each
+// diagnostic, then the dataset-level rules (duplicates, conflicts, size) in input order.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/io.hpp"
 #include "tuneprep/readers.hpp"
@@ -23,10 +24,9 @@ struct ValidateOptions {
   ReaderOptions reader;
   NormalizeOptions normalize;
   RuleConfig rules;
-  // too-many-tokens runs when a limit is known: max_tokens when > 0, else the model's limit.
-  std::string model;                   // --model (looked up with find_model); empty = none
-  uint64_t max_tokens = 0;             // --max-tokens
-  std::optional<EncodingId> encoding;  // --encoding; default: the model's, else o200k_base
+  // too-many-tokens runs when a limit is known: --max-tokens, else the model's limit. nullopt:
+  // no token counting (neither --model nor --max-tokens).
+  std::optional<TokenRequest> tokens;
   unsigned jobs = 0;                   // 0 = all cores
   bool strict = false;                 // warnings fail the run too
   bool collect_fixes = false;          // --show-fixes: render a diff per fixable record
@@ -65,8 +65,5 @@ struct ValidateResult {
 // the same order for any number of jobs. Never throws on bad data.
 ValidateResult run_validate(const ValidateOptions& options, const StreamProgressCallback& progress = {});
 
-// The byte offset in a raw CSV row (RFC 4180: quotes protect commas and line breaks) where its
-// 0-based field `index` starts; nullopt when the row has fewer fields.
-std::optional<size_t> csv_field_offset(std::string_view row, size_t index);
 
 }  // namespace tuneprep

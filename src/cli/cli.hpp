@@ -65,6 +65,11 @@ void add_csv_column_options(CLI::App& command, ReaderOptions& reader);
 // --max-record-bytes.
 void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
 
+// Parses "2G", "500M", "64K", "1.5G" or plain bytes (powers of 1024; a trailing "B"/"iB" is
+// accepted), as --max-memory takes them. Returns nullopt for anything else, 0, or a value that
+// overflows.
+std::optional<uint64_t> parse_byte_size(std::string_view text);
+
 // Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
 // file exists (no file is no error). Returns a one-line error message for an unreadable file or
 // a bad table; `config` is left unchanged then.

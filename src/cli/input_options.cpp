@@ -1,5 +1,5 @@
 // The options every dataset-reading command shares (inputs, --format, CSV columns, --system,
-// --max-record-bytes) and the [rules] table of the configuration file.
+// --max-record-bytes, byte sizes such as --max-memory) and the [rules] table of the configuration file.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,6 +47,48 @@ void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader) {
       .add_option("--max-record-bytes", reader.max_record_bytes,
                   fmt::format("Reject records larger than this (default {} MiB)", ReaderOptions{}.max_record_bytes >> 20))
       ->check(CLI::PositiveNumber);
+}
+
+std::optional<uint64_t> parse_byte_size(std::string_view text) {
+  size_t i = 0;
+  uint64_t whole = 0;
+  bool digits = false;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (whole > (UINT64_MAX - 9) / 10) return std::nullopt;
+    whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    digits = true;
+  }
+  double fraction = 0;
+  if (i < text.size() && text[i] == '.') {
+    double scale = 0.1;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      fraction += scale * (text[i] - '0');
+      scale /= 10;
+      digits = true;
+    }
+  }
+  if (!digits) return std::nullopt;
+  std::string_view unit = text.substr(i);
+  if (!unit.empty() && unit.back() == 'B') unit.remove_suffix(1);
+  if (!unit.empty() && unit.back() == 'i') unit.remove_suffix(1);
+  int shift = 0;
+  if (unit.empty()) {
+    shift = 0;
+  } else if (unit.size() == 1) {
+    switch (unit[0]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      case 't': case 'T': shift = 40; break;
+      default: return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (shift > 0 && whole > (UINT64_MAX >> shift)) return std::nullopt;
+  const uint64_t bytes = (whole << shift) + static_cast<uint64_t>(fraction * static_cast<double>(uint64_t{1} << shift));
+  if (bytes == 0) return std::nullopt;
+  return bytes;
 }
 
 std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config) {

@@ -10,7 +10,6 @@
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
 #include "tuneprep/leakage.hpp"
-#include "tuneprep/pipeline.hpp"
 
 namespace tuneprep::cli {
 namespace {

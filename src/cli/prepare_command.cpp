@@ -1,4 +1,4 @@
-// `tuneprep prepare`: parses options into PrepareOptions, runs the pipeline, prints the summary.
+// `tuneprep prepare`: parses options into PrepareOptions, runs it, prints the summary.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,8 +8,8 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
-#include "tuneprep/models.hpp"
-#include "tuneprep/pipeline.hpp"
+#include "tuneprep/json_writer.hpp"
+#include "tuneprep/prepare.hpp"
 
 namespace tuneprep::cli {
 namespace {
@@ -31,15 +31,42 @@ struct PrepareCommandOptions {
   bool json = false;
 };
 
+void write_stages(JsonWriter& writer, const std::vector<StageTiming>& stages) {
+  writer.key("stages");
+  writer.begin_array();
+  for (const StageTiming& stage : stages) {
+    writer.begin_object();
+    writer.field("name", stage.name);
+    writer.field_real("seconds", stage.seconds, 3);
+    writer.field("records", stage.records);
+    writer.end_object();
+  }
+  writer.end_array();
+}
+
+// The summary JSON is the manifest plus where and how long: one schema for scripts to learn.
 std::string summary_json(const PrepareOptions& options, const PrepareSummary& summary) {
-  // The summary JSON is the manifest plus timing: one schema for scripts to learn.
-  std::string manifest = render_manifest(options, summary);
-  manifest.pop_back();  // '\n'
-  manifest.pop_back();  // '}'
-  manifest += fmt::format(",\n  \"output_dir\": ");
-  append_json_string(manifest, options.output_dir);
-  manifest += fmt::format(",\n  \"seconds\": {:.3f}\n}}\n", summary.seconds);
-  return manifest;
+  std::string out;
+  JsonWriter writer(out);
+  writer.begin_object();
+  write_manifest_fields(writer, options, summary);
+  writer.field("output_dir", options.output_dir);
+  writer.field_real("seconds", summary.seconds, 3);
+  if (options.timings) write_stages(writer, summary.stages);
+  writer.end_object();
+  out += '\n';
+  return out;
+}
+
+// --timings: seconds and records per stage on stderr, as a linker's --perf does. The analyse
+// stage runs on every worker: its time is summed over them.
+void print_timings(const PrepareSummary& summary) {
+  fmt::print(stderr, "{:<10} {:>9} {:>12}\n", "stage", "seconds", "records");
+  for (const StageTiming& stage : summary.stages) {
+    fmt::print(stderr, "{:<10} {:>9.3f} {:>12}\n", stage.name, stage.seconds,
+               stage.records == 0 ? std::string("-") : group_digits(stage.records));
+  }
+  fmt::print(stderr, "{:<10} {:>9.3f} {:>12}\n", "total", summary.seconds, "(wall)");
 }
 
 void print_summary(const PrepareOptions& options, const PrepareSummary& summary, const Style& style) {
@@ -70,16 +97,15 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
                group_digits(summary.conflict_groups), group_digits(summary.conflict_records),
                conflict_mode_name(options.conflicts));
   }
-  if (options.tokens) {
+  if (summary.encoding) {
     uint64_t total = 0, trained = 0;
     for (const OutputSummary& output : summary.outputs) {
       total += output.tokens.value_or(0);
       trained += output.trained_tokens.value_or(0);
     }
     fmt::print("  tokens:     {} ({} trained; {}{}){}\n", group_digits(total), group_digits(trained),
-               options.tokens->model != nullptr ? options.tokens->model->name : std::string_view("limit"),
-               options.tokens->max_tokens != 0 ? fmt::format(" limit {}", group_digits(options.tokens->max_tokens))
-                                              : std::string(),
+               !options.tokens->model.empty() ? std::string_view(options.tokens->model) : *summary.encoding,
+               summary.token_limit ? fmt::format(" limit {}", group_digits(*summary.token_limit)) : std::string(),
                summary.truncated > 0 ? fmt::format(", {} truncated", group_digits(summary.truncated)) : std::string());
   }
   if (summary.leakage_near) {
@@ -146,6 +172,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--findings", p.report_findings,
                    "Run the content rules (PII, secrets, refusals, ...) for the report's warnings (slower)");
   command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
+  command.add_flag("--timings", p.timings, "Print the seconds and records of every stage on stderr");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
 
   return [o, &global]() -> int {
@@ -165,7 +192,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
-    if (auto error = load_rules_config(global, options.findings_rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
     if (!o->fix.empty()) {
       RuleConfigError fix_error;
       const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);
@@ -179,30 +206,10 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
                                                  o->max_memory));
       options.near.max_memory = *bytes;
     }
-    if (!o->model.empty() || !o->encoding.empty() || o->max_tokens != 0) {
-      TokenOptions tokens;
-      if (!o->model.empty()) {
-        const std::optional<ModelMatch> match = find_model(o->model);
-        if (!match) {
-          std::string names;
-          for (const ModelInfo& model : all_models()) {
-            names += names.empty() ? "" : ", ";
-            names += model.name;
-          }
-          return usage_error(fmt::format("unknown model \"{}\"; known models: {} (a name starting with one of "
-                                         "these also works; `tuneprep models` lists them all)",
-                                         o->model, names));
-        }
-        tokens.model = match->model;
-        tokens.encoding = match->model->encoding;
-        tokens.max_tokens = match->model->max_example_tokens;
-      }
-      if (!o->encoding.empty()) tokens.encoding = *encoding_from_name(o->encoding);
-      if (o->max_tokens != 0) tokens.max_tokens = o->max_tokens;
-      tokens.truncate = o->truncate;
+    if (!o->model.empty() || !o->encoding.empty() || o->max_tokens != 0 || o->truncate) {
+      TokenRequest tokens{o->model, std::nullopt, o->max_tokens, o->truncate};
+      if (!o->encoding.empty()) tokens.encoding = encoding_from_name(o->encoding);
       options.tokens = tokens;
-    } else if (o->truncate) {
-      return usage_error("--truncate needs --model or --max-tokens");
     }
     ProgressBar bar(!global.quiet && isatty(STDERR_FILENO));
     StreamProgressCallback progress;
@@ -215,6 +222,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), result.error->message);
       return kExitUsage;
     }
+    if (options.timings) print_timings(result.summary);
     if (o->json) {
       fmt::print("{}", summary_json(options, result.summary));
     } else if (!global.quiet) {

@@ -74,7 +74,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       ->check(CLI::IsMember({"none", "exact", "near"}));
   command.add_option("--near-threshold", run.near_threshold, "Jaccard similarity of a near duplicate (0.8)")
       ->check(CLI::Range(0.01, 1.0));
-  command.add_option("--top", run.collector.top, "Rows in the top-N tables (system prompts, openings)")
+  command.add_option("--top", run.report.top, "Rows in the top-N tables (system prompts, openings)")
       ->check(CLI::Range(1u, 1000u));
   command.add_option("--json", o->json_path, "Write every figure as JSON to FILE (- for stdout)");
   command.add_option("--markdown", o->markdown_path, "Write Markdown tables to FILE (- for stdout)");
@@ -94,16 +94,15 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       return kExitUsage;
     };
     StatsRunOptions& run = o->run;
-    run.dedup = *stats_dedup_from_name(o->dedup);
+    run.dedup = *dedup_mode_from_name(o->dedup);
     run.jobs = global.jobs;
-    StatsCollectorOptions& c = run.collector;
-    c.model = o->model;
-    if (!o->encoding.empty()) c.encoding = encoding_from_name(o->encoding);
-    if (o->max_tokens > 0) c.max_tokens = o->max_tokens;
-    if (o->price_per_mtok >= 0) c.price_per_mtok = o->price_per_mtok;
-    if (o->epochs > 0) c.epochs = o->epochs;
-    if (auto error = load_rules_config(global, c.rules)) return usage_error(*error);
-    if (auto error = apply_rule_options(c.rules, o->rules)) return usage_error(error->message);
+    run.tokens.model = o->model;
+    if (!o->encoding.empty()) run.tokens.encoding = encoding_from_name(o->encoding);
+    run.tokens.max_tokens = o->max_tokens;
+    if (o->price_per_mtok >= 0) run.report.price_per_mtok = o->price_per_mtok;
+    if (o->epochs > 0) run.report.epochs = o->epochs;
+    if (auto error = load_rules_config(global, run.rules)) return usage_error(*error);
+    if (auto error = apply_rule_options(run.rules, o->rules)) return usage_error(error->message);
 
     int stdout_outputs = 0;
     for (const std::string* path : {&o->json_path, &o->markdown_path, &o->html_path}) stdout_outputs += *path == "-";
@@ -121,7 +120,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     if (!o->compare.empty()) {
       StatsRunOptions other = run;
       other.inputs = o->compare;
-      other.collector.title.clear();
+      other.report.title.clear();
       second = run_stats(other, progress);
       bar.clear();
       if (second->error) return usage_error(second->error->message);

@@ -19,7 +19,9 @@ struct ValidateCommandOptions {
   ValidateOptions validate;
   RuleOptions rules;
   std::string output_format = "text";
+  std::string model;
   std::string encoding;
+  uint64_t max_tokens = 0;
   uint64_t max_diagnostics = kUnlimitedDiagnostics;
   bool show_fixes = false;
 };
@@ -54,8 +56,8 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   auto o = std::make_shared<ValidateCommandOptions>();
   ValidateOptions& v = o->validate;
   add_input_options(command, v.inputs, v.reader, v.normalize, "Check as if this system message were added");
-  command.add_option("--model", v.model, "Check each example against this model's token limit");
-  command.add_option("--max-tokens", v.max_tokens, "Token limit per example (overrides --model's)")
+  command.add_option("--model", o->model, "Check each example against this model's token limit");
+  command.add_option("--max-tokens", o->max_tokens, "Token limit per example (overrides --model's)")
       ->check(CLI::PositiveNumber);
   command.add_option("--encoding", o->encoding, "Tokenizer for the limit: cl100k_base or o200k_base")
       ->check(CLI::IsMember({"cl100k_base", "o200k_base"}));
@@ -76,7 +78,11 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
-    if (!o->encoding.empty()) options.encoding = encoding_from_name(o->encoding);
+    if (!o->model.empty() || o->max_tokens != 0) {
+      TokenRequest tokens{o->model, std::nullopt, o->max_tokens, false};
+      if (!o->encoding.empty()) tokens.encoding = encoding_from_name(o->encoding);
+      options.tokens = tokens;
+    }
     options.jobs = global.jobs;
     options.collect_fixes = o->show_fixes;
     if (o->show_fixes && o->output_format != "text") {

@@ -1,5 +1,5 @@
-// Tests of the prepare driver run as a library: token limits and truncation, conflict modes,
-// near dedup and the group-aware split, the memory budget, and --max-memory parsing.
+// Tests of prepare's stages run as a library: conflict modes, near dedup and the group-aware split,
+// the memory budget, token counts per output, and --timings.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tuneprep/pipeline.hpp"
+#include "tuneprep/prepare.hpp"
 #include "tuneprep/tokenizer.hpp"
 
 #include "temp_dir.hpp"
@@ -55,112 +55,6 @@ PrepareOptions options_for(const TempDir& dir, const std::string& input) {
 }
 
 }  // namespace
-
-TEST_CASE("Token limit: an example within the limit is counted and left alone") {
-  Example example = chat({{Role::kUser, "Hi"}, {Role::kAssistant, "Hello!"}});
-  const Encoding& encoding = Encoding::get(EncodingId::kO200kBase);
-  TokenOptions options;
-  options.encoding = EncodingId::kO200kBase;
-  options.max_tokens = 1000;
-  ExampleTokens tokens;
-  CHECK_FALSE(fit_token_limit(example, encoding, options, tokens).has_value());
-  const ChatTokenCount expected = count_chat_tokens(encoding, example);
-  CHECK(tokens.total == expected.total);
-  CHECK(tokens.trained == expected.trained);
-  CHECK_FALSE(tokens.truncated);
-  CHECK(example.messages.size() == 2);
-}
-
-TEST_CASE("Token limit: an example over the limit is rejected with too-many-tokens naming the model") {
-  Example example = chat({{Role::kUser, "Tell me a long story"}, {Role::kAssistant, long_text(1)}});
-  const Encoding& encoding = Encoding::get(EncodingId::kO200kBase);
-  const size_t total = count_chat_tokens(encoding, example).total;
-  TokenOptions options;
-  options.max_tokens = 20;
-  ExampleTokens tokens;
-  auto diagnostic = fit_token_limit(example, encoding, options, tokens);
-  REQUIRE(diagnostic.has_value());
-  CHECK(diagnostic->rule == RuleId::kTooManyTokens);
-  CHECK(diagnostic->severity == Severity::kError);
-  CHECK(diagnostic->message == std::to_string(total) + " tokens exceeds the limit of 20 for --max-tokens");
-
-  const std::optional<ModelMatch> model = find_model("gpt-4o-mini");
-  REQUIRE(model);
-  options.model = model->model;
-  diagnostic = fit_token_limit(example, encoding, options, tokens);
-  REQUIRE(diagnostic.has_value());
-  CHECK(diagnostic->message == std::to_string(total) + " tokens exceeds the limit of 20 for gpt-4o-mini");
-}
-
-TEST_CASE("Truncation drops trailing turns until the example fits and ends with an assistant turn") {
-  Example example = chat({{Role::kSystem, "Be brief."},
-                          {Role::kUser, "First question"},
-                          {Role::kAssistant, "First answer."},
-                          {Role::kUser, "Second question"},
-                          {Role::kAssistant, long_text(2)},
-                          {Role::kUser, "Third question, never answered"}});
-  const Encoding& encoding = Encoding::get(EncodingId::kO200kBase);
-  const Example first_turn = chat({{Role::kSystem, "Be brief."}, {Role::kUser, "First question"},
-                                   {Role::kAssistant, "First answer."}});
-  const ChatTokenCount fits = count_chat_tokens(encoding, first_turn);
-  TokenOptions options;
-  options.max_tokens = fits.total + 5;
-  options.truncate = true;
-  ExampleTokens tokens;
-  CHECK_FALSE(fit_token_limit(example, encoding, options, tokens).has_value());
-  CHECK(example == first_turn);
-  CHECK(tokens.truncated);
-  CHECK(tokens.total == fits.total);
-  CHECK(tokens.trained == fits.trained);
-}
-
-TEST_CASE("Truncation skips a prefix whose last assistant turn has weight 0") {
-  Example example = chat({{Role::kUser, "Q1"}, {Role::kAssistant, "A1"}, {Role::kUser, "Q2"},
-                          {Role::kAssistant, "A2"}, {Role::kUser, "Q3"}, {Role::kAssistant, long_text(3)}});
-  example.messages[1].weight = 0;
-  example.messages[3].weight = 0;
-  const Encoding& encoding = Encoding::get(EncodingId::kCl100kBase);
-  TokenOptions options;
-  options.max_tokens = 60;
-  options.truncate = true;
-  const Example original = example;
-  ExampleTokens tokens;
-  // Q1/A1 and Q1..A2 fit, but train on nothing: no acceptable prefix, so it is rejected unchanged.
-  const auto diagnostic = fit_token_limit(example, encoding, options, tokens);
-  REQUIRE(diagnostic.has_value());
-  CHECK(diagnostic->rule == RuleId::kTooManyTokens);
-  CHECK(diagnostic->message.find("no shorter prefix ending with a trained assistant turn fits") != std::string::npos);
-  CHECK(example == original);
-}
-
-TEST_CASE("Truncation rejects an example whose first exchange alone is over the limit") {
-  Example example = chat({{Role::kUser, long_text(4)}, {Role::kAssistant, "ok"}, {Role::kUser, "more"},
-                          {Role::kAssistant, "done"}});
-  const Example original = example;
-  TokenOptions options;
-  options.max_tokens = 30;
-  options.truncate = true;
-  ExampleTokens tokens;
-  CHECK(fit_token_limit(example, Encoding::get(EncodingId::kO200kBase), options, tokens).has_value());
-  CHECK(example == original);
-}
-
-TEST_CASE("Byte sizes accept K/M/G/T suffixes in powers of 1024") {
-  CHECK(parse_byte_size("1024") == 1024u);
-  CHECK(parse_byte_size("2G") == (uint64_t{2} << 30));
-  CHECK(parse_byte_size("500M") == (uint64_t{500} << 20));
-  CHECK(parse_byte_size("64k") == (uint64_t{64} << 10));
-  CHECK(parse_byte_size("1.5G") == (uint64_t{3} << 29));
-  CHECK(parse_byte_size("10GiB") == (uint64_t{10} << 30));
-  CHECK(parse_byte_size("3MB") == (uint64_t{3} << 20));
-  CHECK_FALSE(parse_byte_size(""));
-  CHECK_FALSE(parse_byte_size("G"));
-  CHECK_FALSE(parse_byte_size("0"));
-  CHECK_FALSE(parse_byte_size("12X"));
-  CHECK_FALSE(parse_byte_size("-1G"));
-  CHECK_FALSE(parse_byte_size("99999999999999999999"));
-  CHECK_FALSE(parse_byte_size("99999999999T"));
-}
 
 TEST_CASE("Conflicts keep: every answer stays and the group is reported") {
   TempDir dir;
@@ -310,7 +204,7 @@ TEST_CASE("Token counts per output are the sums of the examples' counts") {
                                                       chat_line("Long", long_text(9)));
   PrepareOptions options = options_for(dir, input);
   options.val_ratio = 0;
-  TokenOptions tokens;
+  TokenRequest tokens;
   tokens.encoding = EncodingId::kCl100kBase;
   tokens.max_tokens = 100;
   options.tokens = tokens;
@@ -324,4 +218,34 @@ TEST_CASE("Token counts per output are the sums of the examples' counts") {
   CHECK_FALSE(result.summary.outputs[1].tokens.has_value());
   CHECK(result.summary.rejections_by_rule.at("too-many-tokens") == 1);
   CHECK(dir.read("out/manifest.json").find("\"max_tokens\": 100") != std::string::npos);
+}
+
+TEST_CASE("--timings names every stage in pipeline order and counts the records that reached it") {
+  TempDir dir;
+  const std::string input = dir.write("in.jsonl", chat_line("Hi", "Hello!") + chat_line("Hi", "Hello!") +
+                                                      "not json\n" + chat_line("2+2?", "4"));
+  PrepareOptions options = options_for(dir, input);
+  options.timings = true;
+  const PrepareResult result = run_prepare(options);
+  REQUIRE_FALSE(result.error);
+  std::vector<std::string> names;
+  for (const StageTiming& stage : result.summary.stages) names.push_back(stage.name);
+  CHECK(names == std::vector<std::string>{"read", "analyse", "reject", "exact", "near", "conflicts", "split", "write",
+                                          "commit"});
+  const auto records = [&](std::string_view name) {
+    for (const StageTiming& stage : result.summary.stages) {
+      if (stage.name == name) return stage.records;
+    }
+    return uint64_t{999};
+  };
+  CHECK(records("analyse") == 4);
+  CHECK(records("reject") == 4);
+  CHECK(records("exact") == 3);      // the broken line stopped at reject
+  CHECK(records("conflicts") == 2);  // the copy stopped at exact
+  CHECK(records("split") == 2);
+  CHECK(records("write") == 4);      // every record is written somewhere
+  for (const StageTiming& stage : result.summary.stages) CHECK(stage.seconds >= 0.0);
+  // Without --timings nothing is timed.
+  options.timings = false;
+  CHECK(run_prepare(options).summary.stages.empty());
 }

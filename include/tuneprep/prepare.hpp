@@ -1,17 +1,16 @@
-// pipeline: the `prepare` driver: read -> normalize -> check -> dedup -> split -> write.
+// prepare: the `prepare` driver as named stages: analyse (the record analysis, in parallel), then in
+// input order reject, exact, near, conflicts, split and write, and at the end commit.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/fixes.hpp"
 #include "tuneprep/io.hpp"
-#include "tuneprep/models.hpp"
 #include "tuneprep/near_dedup.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/record_stream.hpp"
@@ -20,10 +19,6 @@
 #include "tuneprep/stats.hpp"
 
 namespace tuneprep {
-
-enum class DedupMode : uint8_t { kNone, kExact, kNear };
-std::string_view dedup_mode_name(DedupMode mode);
-std::optional<DedupMode> dedup_mode_from_name(std::string_view name);  // none|exact|near
 
 // --conflicts: what to do with records whose prompt was seen before with a different answer.
 enum class ConflictMode : uint8_t {
@@ -36,38 +31,6 @@ std::optional<ConflictMode> conflict_mode_from_name(std::string_view name);  // 
 
 std::string_view dedup_on_name(DedupOn on);  // conversation|prompt|response
 
-// Token counting: set when --model, --encoding or --max-tokens was given. Without it, prepare
-// counts nothing (the fast path) and the manifest's token fields are null.
-struct TokenOptions {
-  const ModelInfo* model = nullptr;      // --model (resolved); may be null with --encoding
-  EncodingId encoding = EncodingId::kO200kBase;
-  uint64_t max_tokens = 0;               // per-example limit; 0 = no limit (count only)
-  bool truncate = false;                 // --truncate: drop trailing turns until it fits
-};
-
-// Tokens of one example as prepare counts them. A chat example: count_chat_tokens. A preference
-// pair: both halves (prompt + preferred, prompt + non-preferred) summed, and the limit applies to
-// the longer half, since each half is one sequence the model sees.
-struct ExampleTokens {
-  uint64_t total = 0;
-  uint64_t prompt = 0;     // total - the answers (both halves' prompts for a preference pair)
-  uint64_t trained = 0;
-  uint64_t estimated = 0;  // part of total from tool definitions and calls (an estimate)
-  uint64_t longest = 0;    // what the limit is checked against
-  bool truncated = false;  // trailing turns were dropped to fit
-};
-
-// Counts `example` and checks it against options.max_tokens (0 = no limit). Over the limit with
-// options.truncate, a chat example loses trailing messages until it fits and ends with an
-// assistant turn that is trained on (weight not 0); the example is changed in place. Returns a
-// too-many-tokens diagnostic when it does not fit (then `example` is unchanged).
-std::optional<Diagnostic> fit_token_limit(Example& example, const Encoding& encoding, const TokenOptions& options,
-                                          ExampleTokens& tokens);
-
-// Parses "2G", "500M", "64K", "1.5G" or plain bytes (powers of 1024; a trailing "B"/"iB" is
-// accepted). Returns nullopt for anything else, 0, or a value that overflows.
-std::optional<uint64_t> parse_byte_size(std::string_view text);
-
 // Everything `prepare` needs; the CLI fills it, tests build it directly.
 struct PrepareOptions {
   std::vector<std::string> inputs;
@@ -79,7 +42,9 @@ struct PrepareOptions {
   DedupOn dedup_on = DedupOn::kConversation;  // text compared by near dedup
   NearDedupOptions near;                      // --shingle, --num-perm, --near-threshold, --max-memory
   ConflictMode conflicts = ConflictMode::kKeep;
-  std::optional<TokenOptions> tokens;         // nullopt: no token counting
+  // --model, --encoding, --max-tokens, --truncate; nullopt: no token counting (the fast path, and
+  // the manifest's token fields are null).
+  std::optional<TokenRequest> tokens;
   // --fix: the safe fixes applied to every record before dedup, token counting and writing;
   // each kept record counts once per rule fixed (manifest `fixes`).
   FixSet fixes;
@@ -88,11 +53,13 @@ struct PrepareOptions {
   // report.json is always written; --report html,md adds report.html / report.md.
   bool report_html = false;
   bool report_markdown = false;
-  // --findings: the content rules (PII, secrets, refusals, ...) run for the report's `warnings`;
-  // they never reject a record in prepare. Off by default: they cost about as much as the rest
-  // of prepare (`validate` is the tool for them).
+  // The rules and their severities ([rules] of tuneprep.toml): every rule at error severity runs
+  // and rejects the record, as `validate` reports it, so what prepare writes passes validate.
+  RuleConfig rules;
+  // --findings: the rules below error (PII, secrets, refusals, ...) run too, for the report's
+  // `warnings`. Off by default: they reject nothing and cost about as much as the rest of prepare.
   bool report_findings = false;
-  RuleConfig findings_rules;  // which content rules --findings runs, at what severity ([rules] of tuneprep.toml)
+  bool timings = false;  // --timings: time every stage (PrepareSummary::stages)
   unsigned jobs = 0;  // 0 = all cores
 };
 
@@ -127,6 +94,14 @@ struct ReportFileSummary {
   uint64_t bytes = 0;
 };
 
+// One named stage of a run and what it cost (--timings). The analyse stage runs on every worker:
+// its seconds are summed over them; the serial stages' are wall time in the sink.
+struct StageTiming {
+  std::string name;
+  double seconds = 0;
+  uint64_t records = 0;  // records that reached the stage
+};
+
 struct PrepareSummary {
   std::vector<InputSummary> inputs;
   std::vector<OutputSummary> outputs;
@@ -148,6 +123,9 @@ struct PrepareSummary {
   std::vector<std::string> warnings;  // non-fatal notes, e.g. "data/empty.jsonl: no records"
   double seconds = 0;
   uint64_t bytes_in = 0;
+  std::optional<std::string> encoding;   // the tokenizer, with token counting
+  std::optional<uint64_t> token_limit;   // the per-example limit in force (--max-tokens or the model's)
+  std::vector<StageTiming> stages;  // with --timings, in pipeline order
 };
 
 struct PrepareResult {
@@ -161,5 +139,7 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
 
 // The manifest.json text for a finished run (exposed for tests).
 std::string render_manifest(const PrepareOptions& options, const PrepareSummary& summary);
+// Its fields, inside an object the caller opened (the --json summary adds its own after them).
+void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, const PrepareSummary& summary);
 
 }  // namespace tuneprep

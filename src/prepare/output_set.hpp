@@ -1,0 +1,48 @@
+// output_set: the files of one prepare run in its output directory, written beside their final
+// names and renamed into place together at the end.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tuneprep/io.hpp"
+
+namespace tuneprep::prepare {
+
+inline constexpr const char* kTrainName = "train.jsonl";
+inline constexpr const char* kValidationName = "validation.jsonl";
+inline constexpr const char* kRejectedName = "rejected.jsonl";
+inline constexpr const char* kDuplicatesName = "duplicates.jsonl";
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kReportJsonName = "report.json";
+inline constexpr const char* kReportHtmlName = "report.html";
+inline constexpr const char* kReportMarkdownName = "report.md";
+inline constexpr const char* kOutputNames[] = {kTrainName,    kValidationName, kRejectedName,   kDuplicatesName,
+                                               kManifestName, kReportJsonName, kReportHtmlName, kReportMarkdownName};
+
+// Checks that writing into `dir` cannot replace an input.
+std::optional<IoError> check_output_dir(const std::string& dir, const std::vector<InputFile>& files);
+
+// The four data files (validation only when there is a validation set), written as temporaries.
+class OutputSet {
+ public:
+  enum Index { kTrain = 0, kValidation = 1, kRejected = 2, kDuplicates = 3 };
+  static constexpr const char* kNames[] = {kTrainName, kValidationName, kRejectedName, kDuplicatesName};
+
+  std::optional<IoError> open(const std::filesystem::path& dir, bool with_validation);
+  bool write(Index index, std::string_view line, IoError& error) {
+    ++records_[index];
+    return files_[index]->write(line, error);
+  }
+  std::vector<std::optional<AtomicOutputFile>>& files() { return files_; }
+  uint64_t records(size_t index) const { return records_[index]; }
+
+ private:
+  std::vector<std::optional<AtomicOutputFile>> files_;
+  std::vector<uint64_t> records_;
+};
+
+}  // namespace tuneprep::prepare

@@ -1,0 +1,593 @@
+// prepare: the `prepare` driver as named stages. analyse runs the record analysis in parallel; the
+// serial, in-order sink routes each record through reject -> exact -> near -> conflicts -> split
+// -> write; commit finishes the files, the reports and the manifest and renames them into place.
+// oneTBB's parallel_pipeline under stream_records makes the bytes the same for any -j.
+#include "tuneprep/prepare.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/core.h>
+
+#include "prepare/output_set.hpp"
+#include "tuneprep/dedup.hpp"
+#include "tuneprep/json_writer.hpp"
+#include "tuneprep/leakage.hpp"
+#include "tuneprep/split.hpp"
+#include "tuneprep/stats_run.hpp"
+
+namespace tuneprep {
+namespace fs = std::filesystem;
+
+std::string_view conflict_mode_name(ConflictMode mode) {
+  switch (mode) {
+    case ConflictMode::kKeep: return "keep";
+    case ConflictMode::kFirst: return "first";
+    case ConflictMode::kReject: return "reject";
+  }
+  return "keep";
+}
+
+std::optional<ConflictMode> conflict_mode_from_name(std::string_view name) {
+  if (name == "keep") return ConflictMode::kKeep;
+  if (name == "first") return ConflictMode::kFirst;
+  if (name == "reject") return ConflictMode::kReject;
+  return std::nullopt;
+}
+
+std::string_view dedup_on_name(DedupOn on) {
+  switch (on) {
+    case DedupOn::kConversation: return "conversation";
+    case DedupOn::kPrompt: return "prompt";
+    case DedupOn::kResponse: return "response";
+  }
+  return "conversation";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using prepare::OutputSet;
+
+// The named stages, in pipeline order (--timings prints them so).
+enum Stage : size_t { kRead, kAnalyse, kReject, kExact, kNear, kConflicts, kSplit, kWrite, kCommit, kStageCount };
+constexpr const char* kStageNames[kStageCount] = {"read",      "analyse", "reject", "exact", "near",
+                                                  "conflicts", "split",   "write",  "commit"};
+
+// Time and records per stage. The serial stages are timed per record only with --timings (a
+// clock read costs about 20 ns, too much to pay on every run).
+class StageClock {
+ public:
+  explicit StageClock(bool enabled) : enabled_(enabled) {}
+  // Starts timing `stage` for one record; the time runs until the next start() or stop().
+  void start(Stage stage) {
+    ++records_[stage];
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (running_ != kStageCount) seconds_[running_] += std::chrono::duration<double>(now - since_).count();
+    running_ = stage;
+    since_ = now;
+  }
+  void stop() {
+    if (!enabled_ || running_ == kStageCount) return;
+    seconds_[running_] += std::chrono::duration<double>(Clock::now() - since_).count();
+    running_ = kStageCount;
+  }
+  void add(Stage stage, double seconds, uint64_t records) {
+    seconds_[stage] += seconds;
+    records_[stage] += records;
+  }
+  std::vector<StageTiming> timings() const {
+    std::vector<StageTiming> out;
+    for (size_t i = 0; i < kStageCount; ++i) out.push_back(StageTiming{kStageNames[i], seconds_[i], records_[i]});
+    return out;
+  }
+
+ private:
+  bool enabled_;
+  Stage running_ = kStageCount;
+  Clock::time_point since_;
+  double seconds_[kStageCount] = {};
+  uint64_t records_[kStageCount] = {};
+};
+
+// Where a record came from, compactly (to name it later in duplicate_of or a message).
+struct KeptLocation {
+  uint64_t line = 0;
+  uint32_t file_index = 0;
+  uint32_t column = 0;
+  SourceLocation source() const {
+    SourceLocation location;
+    location.file_index = file_index;
+    location.line = line;
+    location.column = column;
+    return location;
+  }
+};
+
+// Records read before the near index's size is projected from the average record size.
+constexpr uint64_t kProjectionRecords = 4096;
+
+// The near stage: the index, where each indexed record came from, and the early projection of the
+// index size against --max-memory.
+class NearStage {
+ public:
+  NearStage(const NearDedupOptions& options, const std::vector<InputFile>& files) : options_(options), index_(options) {
+    for (const InputFile& file : files) {
+      input_bytes_ += file.size.value_or(0);
+      sizes_known_ = sizes_known_ && file.size.has_value();
+    }
+  }
+
+  // Adds a record. Returns an error (memory budget) to stop the run; else sets `match` when the
+  // record is a near duplicate of an earlier kept one.
+  std::optional<IoError> add(const Record& record, const RecordAnalysis& analysis,
+                             std::optional<std::pair<SourceLocation, double>>& match) {
+    match.reset();
+    record_bytes_ += record.text.size();
+    const uint64_t id = locations_.size();
+    if (id + 1 == kProjectionRecords && sizes_known_ && options_.max_memory != 0) {
+      // Project the index for the whole input from the average record so far, and stop now
+      // rather than after most of the work.
+      const uint64_t average = std::max<uint64_t>(1, record_bytes_ / kProjectionRecords);
+      const uint64_t projected = input_bytes_ / average;
+      const uint64_t needed = estimate_index_bytes(projected, options_);
+      if (needed > options_.max_memory) {
+        return IoError{fmt::format(
+            "near-duplicate index would need about {:.1f} MiB for the ~{} records expected in {:.1f} MiB of input "
+            "(average record {} bytes), over --max-memory {:.1f} MiB; raise --max-memory or use --dedup exact",
+            needed / 1048576.0, projected, input_bytes_ / 1048576.0, average, options_.max_memory / 1048576.0)};
+      }
+    }
+    NearAddResult added = index_.add(id, SignatureView{analysis.signature, analysis.shingles});
+    if (added.error) return IoError{added.error->message};
+    locations_.push_back(KeptLocation{record.source.line, record.source.file_index, record.source.column});
+    if (added.match) match.emplace(locations_[added.match->duplicate_of].source(), added.match->similarity);
+    return std::nullopt;
+  }
+  uint64_t memory_bytes() const { return index_.memory_bytes() + locations_.capacity() * sizeof(KeptLocation); }
+
+ private:
+  NearDedupOptions options_;
+  NearDuplicateIndex index_;
+  std::vector<KeptLocation> locations_;  // by index id
+  uint64_t input_bytes_ = 0;
+  bool sizes_known_ = true;
+  uint64_t record_bytes_ = 0;
+};
+
+// Checks the options that do not depend on the inputs.
+std::optional<IoError> check_options(const PrepareOptions& options) {
+  if (options.output_dir.empty()) return IoError{"missing -o DIR"};
+  if (!(options.val_ratio >= 0.0 && options.val_ratio < 1.0)) {
+    return IoError{fmt::format("--val-ratio {} must be in [0, 1)", options.val_ratio)};
+  }
+  if (options.dedup == DedupMode::kNear) {
+    if (options.near.num_perm == 0 || options.near.num_perm > kMaxNumPerm) {
+      return IoError{fmt::format("--num-perm {} must be in 1..{}", options.near.num_perm, kMaxNumPerm)};
+    }
+    if (!(options.near.threshold > 0.0 && options.near.threshold <= 1.0)) {
+      return IoError{fmt::format("--near-threshold {} must be in (0, 1]", options.near.threshold)};
+    }
+    if (options.near.shingle == 0) return IoError{"--shingle must be at least 1"};
+  }
+  return std::nullopt;
+}
+
+// One run of prepare: its settings, the state of its serial stages, and its summary.
+class PrepareRun {
+ public:
+  PrepareRun(const PrepareOptions& options, const std::vector<InputFile>& files, std::optional<TokenBudget> tokens,
+             PrepareResult& result)
+      : options_(options),
+        files_(files),
+        tokens_(std::move(tokens)),
+        result_(result),
+        summary_(result.summary),
+        clock_(options.timings),
+        splitter_(options.seed, options.val_ratio) {
+    if (options.dedup == DedupMode::kNear) hasher_.emplace(options.near.num_perm, options.near.shingle);
+    analyzer_.emplace(analysis_options(/*with_facts=*/true));
+  }
+
+  std::optional<IoError> run(const StreamProgressCallback& progress);
+
+ private:
+  AnalysisOptions analysis_options(bool with_facts) const {
+    AnalysisOptions analysis;
+    analysis.normalize = options_.normalize;
+    analysis.rules = options_.rules;
+    analysis.warnings = options_.report_findings;
+    analysis.fixes = options_.fixes;
+    analysis.tokens = tokens_;
+    analysis.near = hasher_ ? &*hasher_ : nullptr;
+    analysis.near_on = options_.dedup_on;
+    analysis.write_as = options_.to;
+    analysis.rejected_line = true;
+    if (with_facts) analysis.facts = FactsOptions{};
+    return analysis;
+  }
+  StatsCollector make_collector() const {
+    StatsCollectorOptions report;
+    report.tokens = tokens_;
+    if (tokens_ && tokens_->model != nullptr) report.model = options_.tokens->model;
+    report.findings_checked = options_.report_findings;
+    std::vector<std::string> paths;
+    for (const InputFile& file : files_) paths.push_back(file.path);
+    report.title = report_title(paths);
+    return StatsCollector(std::move(report));
+  }
+  StreamOptions stream_options(const StreamProgressCallback& progress, StreamTimings* timings) const {
+    StreamOptions stream;
+    stream.reader = options_.reader;
+    stream.jobs = options_.jobs;
+    stream.progress = progress;
+    stream.timings = timings;
+    return stream;
+  }
+
+  std::optional<IoError> find_conflicting_ids();
+  bool route(const Record& record, RecordAnalysis& analysis);
+  bool write_duplicate(const Record& record, const SourceLocation& first, std::string_view kind, double similarity);
+  bool reject_conflict(const Record& record, RecordFacts& facts, const SourceLocation& first);
+  bool write(OutputSet::Index index, std::string_view line);
+  std::optional<IoError> commit(const std::vector<StreamedInput>& streamed);
+  SourceLocation group_first_location(uint64_t id) const {
+    return id < group_first_.size() ? group_first_[id].source() : SourceLocation{};
+  }
+  const std::string& path_of(const SourceLocation& source) const { return files_[source.file_index].path; }
+
+  const PrepareOptions& options_;
+  const std::vector<InputFile>& files_;
+  std::optional<TokenBudget> tokens_;
+  PrepareResult& result_;
+  PrepareSummary& summary_;
+  StageClock clock_;
+  std::optional<MinHasher> hasher_;
+  std::optional<RecordAnalyzer> analyzer_;
+  std::optional<StatsCollector> stats_;
+  OutputSet outputs_;
+  ExactDeduplicator deduplicator_;
+  std::optional<NearStage> near_;
+  ConflictGrouper grouper_;
+  GroupSplitter splitter_;
+  SplitLeakageCounter leakage_;
+  std::vector<uint64_t> conflicting_ids_;  // --conflicts reject: from the first pass, sorted
+  size_t conflict_cursor_ = 0;
+  // Where the first record of each same-prompt group came from (by record id), to name it when a
+  // later one is rejected; kept only when --conflicts rejects anything (16 bytes per record).
+  std::vector<KeptLocation> group_first_;
+  uint64_t tokens_by_side_[2] = {0, 0};
+  uint64_t trained_tokens_by_side_[2] = {0, 0};
+  std::optional<IoError> write_error_;
+  std::optional<std::pair<SourceLocation, double>> near_match_;
+  std::string line_;
+};
+
+// The first pass of --conflicts reject: which records belong to a prompt with different answers.
+// It runs the same stages as the second pass up to the conflict decision (analyse, reject, exact,
+// near, conflicts), so both passes see the same groups.
+std::optional<IoError> PrepareRun::find_conflicting_ids() {
+  const RecordAnalyzer analyzer(analysis_options(/*with_facts=*/false));
+  ExactDeduplicator deduplicator;
+  std::optional<NearStage> near;
+  if (options_.dedup == DedupMode::kNear) near.emplace(options_.near, files_);
+  ConflictGrouper grouper;
+  uint64_t id = 0;
+  std::optional<IoError> stop_error;
+  std::optional<std::pair<SourceLocation, double>> match;
+  auto transform = [&](const Record& record, RecordAnalysis& analysis) {
+    analyzer.analyze(record, path_of(record.source), analysis);
+  };
+  auto sink = [&](const Record& record, RecordAnalysis& analysis) {
+    const uint64_t this_id = id++;
+    if (analysis.rejected) return true;
+    if (options_.dedup != DedupMode::kNone && deduplicator.insert(analysis.hash, record.source)) return true;
+    if (near) {
+      if ((stop_error = near->add(record, analysis, match))) return false;
+      if (match) return true;
+    }
+    if (analysis.has_conflict_keys) grouper.add(this_id, analysis.prompt_key, analysis.answer_key);
+    return true;
+  };
+  std::vector<StreamedInput> streamed;
+  const auto started = Clock::now();
+  std::optional<IoError> error =
+      stream_records<RecordAnalysis>(files_, stream_options({}, nullptr), streamed, transform, sink);
+  clock_.add(kConflicts, std::chrono::duration<double>(Clock::now() - started).count(), 0);
+  if (!error) error = std::move(stop_error);
+  if (error) return error;
+  for (const ConflictGroup& group : grouper.groups()) {
+    conflicting_ids_.insert(conflicting_ids_.end(), group.ids.begin(), group.ids.end());
+  }
+  std::sort(conflicting_ids_.begin(), conflicting_ids_.end());
+  return std::nullopt;
+}
+
+bool PrepareRun::write(OutputSet::Index index, std::string_view line) {
+  IoError error;
+  if (outputs_.write(index, line, error)) return true;
+  write_error_ = std::move(error);
+  return false;
+}
+
+bool PrepareRun::write_duplicate(const Record& record, const SourceLocation& first, std::string_view kind,
+                                 double similarity) {
+  ++summary_.counts.duplicates;
+  line_.clear();
+  JsonWriter writer(line_, JsonLayout::kCompact);
+  writer.begin_object();
+  writer.key("source");
+  write_source(writer, path_of(record.source), record.source);
+  writer.key("duplicate_of");
+  write_source(writer, path_of(first), first);
+  writer.field("kind", kind);
+  writer.key("similarity");
+  writer.raw(similarity == 1.0 ? std::string("1.0") : fmt::format("{:.4f}", similarity));
+  write_original_record(writer, record.text);
+  writer.end_object();
+  line_ += '\n';
+  return write(OutputSet::kDuplicates, line_);
+}
+
+bool PrepareRun::reject_conflict(const Record& record, RecordFacts& facts, const SourceLocation& first) {
+  facts.rejected = true;
+  facts.reject_rules.assign(1, std::string(rule_name(RuleId::kConflictingAnswers)));
+  stats_->add(facts);
+  ++summary_.counts.rejected;
+  ++summary_.rejections_by_rule[std::string(rule_name(RuleId::kConflictingAnswers))];
+  Diagnostic d = make_diagnostic(RuleId::kConflictingAnswers,
+                                 fmt::format("the same prompt as {}:{} with a different answer (--conflicts {})",
+                                             path_of(first), first.line, conflict_mode_name(options_.conflicts)));
+  d.severity = Severity::kError;  // prepare acts on it: the record is rejected
+  return write(OutputSet::kRejected, render_rejected(path_of(record.source), record, {d}));
+}
+
+// Routes one record, in input order, through the serial stages: rejected, duplicate, or one side
+// of the split.
+bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
+  const uint64_t id = summary_.counts.records_in++;
+  RecordFacts& facts = analysis.facts;
+
+  clock_.start(kReject);
+  if (analysis.rejected) {
+    ++summary_.counts.rejected;
+    for (RuleId rule : analysis.reject_rules) ++summary_.rejections_by_rule[std::string(rule_name(rule))];
+    stats_->add(facts);
+    clock_.start(kWrite);
+    return write(OutputSet::kRejected, analysis.line);
+  }
+
+  if (options_.dedup != DedupMode::kNone) {
+    clock_.start(kExact);
+    if (auto first = deduplicator_.insert(analysis.hash, record.source)) {
+      ++summary_.exact_duplicates;
+      facts.duplicate = DuplicateKind::kExact;
+      stats_->add(facts);
+      clock_.start(kWrite);
+      return write_duplicate(record, *first, "exact", 1.0);
+    }
+  }
+  if (near_) {
+    clock_.start(kNear);
+    if (auto stop = near_->add(record, analysis, near_match_)) {
+      write_error_ = std::move(stop);
+      return false;
+    }
+    if (near_match_) {
+      ++summary_.near_duplicates;
+      facts.duplicate = DuplicateKind::kNear;
+      stats_->add(facts);
+      clock_.start(kWrite);
+      return write_duplicate(record, near_match_->first, "near", near_match_->second);
+    }
+  }
+
+  // Same-prompt group: decides the side (a group never straddles) and the conflict action.
+  clock_.start(kConflicts);
+  std::optional<ConflictHit> hit;
+  if (analysis.has_conflict_keys) hit = grouper_.add(id, analysis.prompt_key, analysis.answer_key);
+  if (!hit && options_.conflicts != ConflictMode::kKeep) {
+    if (group_first_.size() <= id) group_first_.resize(std::max<uint64_t>(id + 1, group_first_.size() * 2));
+    group_first_[id] = KeptLocation{record.source.line, record.source.file_index, record.source.column};
+  }
+  facts.conflict = hit && hit->answer_differs_from_first;
+  if (options_.conflicts == ConflictMode::kFirst && facts.conflict) {
+    clock_.start(kWrite);
+    return reject_conflict(record, facts, group_first_location(hit->first_id));
+  }
+  if (options_.conflicts == ConflictMode::kReject) {
+    while (conflict_cursor_ < conflicting_ids_.size() && conflicting_ids_[conflict_cursor_] < id) ++conflict_cursor_;
+    if (conflict_cursor_ < conflicting_ids_.size() && conflicting_ids_[conflict_cursor_] == id) {
+      clock_.start(kWrite);
+      return reject_conflict(record, facts, hit ? group_first_location(hit->first_id) : record.source);
+    }
+  }
+
+  clock_.start(kSplit);
+  const Side side = splitter_.assign(id, analysis.hash, hit ? hit->first_id : id);
+  leakage_.add(analysis.hash, side);
+  facts.validation = side == Side::kValidation;
+  stats_->add(facts);
+  if (analysis.format) ++summary_.records_by_format[std::string(source_format_name(*analysis.format))];
+  for (RuleId rule : analysis.fixed_rules) ++summary_.fixes_by_rule[std::string(rule_name(rule))];
+  if (analysis.tokens.truncated) ++summary_.truncated;
+  const int s = side == Side::kValidation ? 1 : 0;
+  tokens_by_side_[s] += analysis.tokens.total;
+  trained_tokens_by_side_[s] += analysis.tokens.trained;
+
+  clock_.start(kWrite);
+  if (side == Side::kValidation) {
+    ++summary_.counts.validation;
+    return write(OutputSet::kValidation, analysis.line);
+  }
+  ++summary_.counts.train;
+  return write(OutputSet::kTrain, analysis.line);
+}
+
+std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
+  // --conflicts reject must know a group before writing its first record: a first pass finds them.
+  if (options_.conflicts == ConflictMode::kReject) {
+    if (auto error = find_conflicting_ids()) return error;
+  }
+  stats_.emplace(make_collector());
+  const fs::path out_dir(options_.output_dir);
+  if (auto error = outputs_.open(out_dir, options_.val_ratio > 0.0)) return error;
+  if (options_.dedup == DedupMode::kNear) near_.emplace(options_.near, files_);
+
+  StreamTimings timings;
+  auto transform = [&](const Record& record, RecordAnalysis& analysis) {
+    analyzer_->analyze(record, path_of(record.source), analysis);
+  };
+  auto sink = [&](const Record& record, RecordAnalysis& analysis) {
+    const bool ok = route(record, analysis);
+    clock_.stop();
+    return ok;
+  };
+  std::vector<StreamedInput> streamed;
+  std::optional<IoError> error =
+      stream_records<RecordAnalysis>(files_, stream_options(progress, &timings), streamed, transform, sink);
+  if (!error) error = std::move(write_error_);
+  if (error) return error;
+  clock_.add(kRead, timings.read_seconds, 0);
+  clock_.add(kAnalyse, timings.transform_seconds, summary_.counts.records_in);
+
+  const auto commit_started = Clock::now();
+  error = commit(streamed);
+  clock_.add(kCommit, std::chrono::duration<double>(Clock::now() - commit_started).count(), 0);
+  if (options_.timings) summary_.stages = clock_.timings();
+  return error;
+}
+
+// Finishes every data file, then the reports, then the manifest, and renames them into place,
+// the manifest last.
+std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& streamed) {
+  summary_.inputs.resize(files_.size());
+  for (size_t i = 0; i < files_.size(); ++i) {
+    summary_.inputs[i] = InputSummary{files_[i].path, streamed[i].sha256, streamed[i].bytes, streamed[i].records};
+    summary_.bytes_in += streamed[i].bytes;
+    if (streamed[i].records == 0) summary_.warnings.push_back(fmt::format("{}: no records", files_[i].path));
+  }
+  for (const ConflictGroup& group : grouper_.groups()) {
+    ++summary_.conflict_groups;
+    summary_.conflict_records += group.ids.size();
+  }
+  summary_.leakage_exact = leakage_.exact();
+  if (near_) {
+    // Every kept record was compared with every kept record before it, and a match was removed:
+    // no kept validation record is similar to a kept train record (see docs/prepare.md).
+    summary_.leakage_near = 0;
+    summary_.near_index_bytes = near_->memory_bytes();
+  }
+
+  IoError error;
+  auto& out_files = outputs_.files();
+  for (size_t i = 0; i < out_files.size(); ++i) {
+    if (!out_files[i]) continue;
+    if (!out_files[i]->finish(error)) return error;
+    OutputSummary output{OutputSet::kNames[i], out_files[i]->sha256_hex(), outputs_.records(i),
+                         out_files[i]->bytes_written(), std::nullopt, std::nullopt};
+    if (tokens_ && i <= OutputSet::kValidation) {
+      output.tokens = tokens_by_side_[i];
+      output.trained_tokens = trained_tokens_by_side_[i];
+    }
+    summary_.outputs.push_back(std::move(output));
+  }
+  // The reports: report.json always, report.html / report.md on request.
+  std::vector<std::string> paths;
+  for (const InputFile& file : files_) paths.push_back(file.path);
+  result_.report = stats_->finish(std::move(paths));
+  const fs::path out_dir(options_.output_dir);
+  std::vector<AtomicOutputFile> report_files;
+  auto write_report = [&](const char* name, const std::string& text) {
+    auto file = AtomicOutputFile::create(out_dir / name, error);
+    if (!file || !file->write(text, error) || !file->finish(error)) return false;
+    summary_.reports.push_back(ReportFileSummary{name, file->sha256_hex(), file->bytes_written()});
+    report_files.push_back(std::move(*file));
+    return true;
+  };
+  if (!write_report(prepare::kReportJsonName, render_json(result_.report)) ||
+      (options_.report_html && !write_report(prepare::kReportHtmlName, render_html(result_.report))) ||
+      (options_.report_markdown && !write_report(prepare::kReportMarkdownName, render_markdown(result_.report)))) {
+    return error;
+  }
+
+  auto manifest = AtomicOutputFile::create(out_dir / prepare::kManifestName, error);
+  if (!manifest || !manifest->write(render_manifest(options_, summary_), error) || !manifest->finish(error)) {
+    return error;
+  }
+  for (auto& file : out_files) {
+    if (file && !file->commit(error)) return error;
+  }
+  for (AtomicOutputFile& file : report_files) {
+    if (!file.commit(error)) return error;
+  }
+  // Stale files of an earlier run that this one does not write.
+  std::error_code ec;
+  if (options_.val_ratio <= 0.0) fs::remove(out_dir / prepare::kValidationName, ec);
+  if (!options_.report_html) fs::remove(out_dir / prepare::kReportHtmlName, ec);
+  if (!options_.report_markdown) fs::remove(out_dir / prepare::kReportMarkdownName, ec);
+  if (!manifest->commit(error)) return error;
+  return std::nullopt;
+}
+
+}  // namespace
+
+PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCallback& progress) {
+  PrepareResult result;
+  const auto started = Clock::now();
+  if (auto error = check_options(options)) {
+    result.error = std::move(error);
+    return result;
+  }
+  std::optional<TokenBudget> tokens;
+  if (options.tokens) {
+    IoError error;
+    tokens = resolve_token_budget(*options.tokens, error);
+    if (!tokens) {
+      result.error = std::move(error);
+      return result;
+    }
+  }
+  ExpandResult expanded = expand_inputs(options.inputs);
+  if (expanded.error) {
+    result.error = std::move(expanded.error);
+    return result;
+  }
+  const std::vector<InputFile>& files = expanded.files;
+  if (options.conflicts == ConflictMode::kReject) {
+    for (const InputFile& file : files) {
+      if (file.path == "-") {
+        result.error = IoError{"--conflicts reject reads the inputs twice and cannot read standard input; "
+                               "save it to a file first, or use --conflicts first"};
+        return result;
+      }
+    }
+  }
+  if (auto error = prepare::check_output_dir(options.output_dir, files)) {
+    result.error = std::move(error);
+    return result;
+  }
+  std::error_code ec;
+  fs::create_directories(options.output_dir, ec);
+  if (ec) {
+    result.error = IoError{fmt::format("-o {}: {}", options.output_dir, ec.message())};
+    return result;
+  }
+
+  if (tokens) {
+    result.summary.encoding = std::string(tokens->encoding->name());
+    if (tokens->limit != 0) result.summary.token_limit = tokens->limit;
+  }
+  PrepareRun run(options, files, std::move(tokens), result);
+  if (auto error = run.run(progress)) {
+    result.error = std::move(error);
+    return result;
+  }
+  result.summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace tuneprep
