@@ -58,23 +58,29 @@ void JsonWriter::null() {
 }
 
 // Before a value or a key: nothing after a key, else a comma after an earlier element and a new
-// line at the container's depth (at the top level, nothing).
+// line at the container's depth (at the top level, nothing); inside a one-line container a space.
 void JsonWriter::separate() {
   if (after_key_) {
     after_key_ = false;
     return;
   }
   if (!first_.empty()) {
-    if (!first_.back()) out_ += ',';
+    const bool first = first_.back();
+    if (!first) out_ += ',';
     first_.back() = false;
-    newline();
+    if (!one_line_.back()) {
+      newline();
+    } else if (!first && !compact_) {
+      out_ += ' ';
+    }
   }
 }
 
-void JsonWriter::open(char bracket) {
+void JsonWriter::open(char bracket, bool one_line) {
   separate();
   out_ += bracket;
   first_.push_back(true);
+  one_line_.push_back(one_line || (!one_line_.empty() && one_line_.back()));
 }
 
 void JsonWriter::close(char bracket) {
@@ -83,8 +89,10 @@ void JsonWriter::close(char bracket) {
     return;
   }
   const bool empty = first_.back();
+  const bool one_line = one_line_.back();
   first_.pop_back();
-  if (!empty) newline();
+  one_line_.pop_back();
+  if (!empty && !one_line) newline();
   out_ += bracket;
 }
 

@@ -174,7 +174,7 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
     auto add = [&](Diagnostic&& d) { set.diagnostics.push_back(FileDiagnostic{file, std::move(d)}); };
     RecordAnalysis& analysis = checked.analysis;
     for (Diagnostic& d : analysis.diagnostics) add(std::move(d));
-    if (analysis.rejected) ++counts.records_with_errors;
+    if (analysis.has_error()) ++counts.records_with_errors;
     if (!analysis.rejected) {
       if (auto first = deduplicator.insert(analysis.hash, record.source)) {
         ++counts.duplicates;

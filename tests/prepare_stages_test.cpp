@@ -58,15 +58,18 @@ PrepareOptions options_for(const TempDir& dir, const std::string& input) {
 
 TEST_CASE("Conflicts keep: every answer stays and the group is reported") {
   TempDir dir;
+  // One definition of a conflict (conflict_keys): the same prompt text after trimming, a
+  // different answer text. Case and punctuation count: "2+2" and "2*2" are different prompts.
   const std::string input = dir.write("in.jsonl", chat_line("Capital of Australia?", "Canberra.") +
                                                       chat_line("Largest city of Australia?", "Sydney.") +
-                                                      chat_line("capital of  australia", "Sydney.") +
-                                                      chat_line("Capital of Australia!", "Canberra"));
+                                                      chat_line(" Capital of Australia? ", "Sydney.") +
+                                                      chat_line("capital of australia?", "Sydney.") +
+                                                      chat_line("Capital of Australia?", "Canberra"));
   PrepareOptions options = options_for(dir, input);
   options.val_ratio = 0.5;
   const PrepareResult result = run_prepare(options);
   REQUIRE_FALSE(result.error);
-  CHECK(result.summary.counts.train + result.summary.counts.validation == 4);
+  CHECK(result.summary.counts.train + result.summary.counts.validation == 5);
   CHECK(result.summary.conflict_groups == 1);
   CHECK(result.summary.conflict_records == 3);
   CHECK(dir.read("out/manifest.json").find("\"conflicts\": {\"groups\": 1, \"records\": 3}") != std::string::npos);
@@ -76,14 +79,14 @@ TEST_CASE("Conflicts first: later records with another answer are rejected with 
   TempDir dir;
   const std::string input = dir.write("in.jsonl", chat_line("Capital of Australia?", "Canberra.") +
                                                       chat_line("Largest city of Australia?", "Sydney.") +
-                                                      chat_line("capital of  australia", "Sydney.") +
+                                                      chat_line(" Capital of Australia?", "Sydney.") +
                                                       chat_line("Capital of Australia!", "canberra"));
   PrepareOptions options = options_for(dir, input);
   options.val_ratio = 0;
   options.conflicts = ConflictMode::kFirst;
   const PrepareResult result = run_prepare(options);
   REQUIRE_FALSE(result.error);
-  CHECK(result.summary.counts.train == 3);  // the same answer after folding is not a conflict
+  CHECK(result.summary.counts.train == 3);  // "Capital of Australia!" is another prompt
   REQUIRE(result.summary.counts.rejected == 1);
   const std::vector<std::string> rejected = dir.lines("out/rejected.jsonl");
   REQUIRE(rejected.size() == 1);
@@ -99,8 +102,8 @@ TEST_CASE("Conflicts reject: every record of a conflicting prompt is rejected, t
   TempDir dir;
   const std::string input = dir.write("in.jsonl", chat_line("Capital of Australia?", "Canberra.") +
                                                       chat_line("Largest city of Australia?", "Sydney.") +
-                                                      chat_line("capital of  australia", "Sydney.") +
-                                                      chat_line("Capital of Australia!", "canberra") +
+                                                      chat_line("Capital of Australia? ", "Sydney.") +
+                                                      chat_line(" Capital of Australia?", "canberra") +
                                                       chat_line("Capital of Australia?", "Canberra."));
   PrepareOptions options = options_for(dir, input);
   options.val_ratio = 0;
@@ -220,7 +223,7 @@ TEST_CASE("Token counts per output are the sums of the examples' counts") {
   CHECK(dir.read("out/manifest.json").find("\"max_tokens\": 100") != std::string::npos);
 }
 
-TEST_CASE("--timings names every stage in pipeline order and counts the records that reached it") {
+TEST_CASE("prepare --timings names every stage in pipeline order and counts the records that reached it") {
   TempDir dir;
   const std::string input = dir.write("in.jsonl", chat_line("Hi", "Hello!") + chat_line("Hi", "Hello!") +
                                                       "not json\n" + chat_line("2+2?", "4"));

@@ -104,7 +104,8 @@ struct RecordAnalysis {
   // Every diagnostic of enabled rules, severities from the config, in the order found; pointers
   // name fields of the record's own shape; line/column set with options.place.
   std::vector<Diagnostic> diagnostics;
-  bool rejected = false;            // no example, or an error diagnostic
+  // No example (nothing to check or write, whatever the configuration), or an error diagnostic.
+  bool rejected = false;
   std::vector<RuleId> reject_rules; // distinct rules of its errors, in the order found
   std::vector<RuleId> fixed_rules;  // --fix rules that changed the record
   std::optional<SourceFormat> format;

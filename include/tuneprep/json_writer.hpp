@@ -31,10 +31,14 @@ class JsonWriter {
   explicit JsonWriter(std::string& out, JsonLayout layout = JsonLayout::kPretty)
       : out_(out), compact_(layout == JsonLayout::kCompact) {}
 
-  void begin_object() { open('{'); }
+  void begin_object() { open('{', false); }
   void end_object() { close('}'); }
-  void begin_array() { open('['); }
+  void begin_array() { open('[', false); }
   void end_array() { close(']'); }
+  // A container written on one line ({"a": 1, "b": 2}), with everything nested in it: for small
+  // records inside a pretty document, such as the manifest's inputs.
+  void begin_object_one_line() { open('{', true); }
+  void begin_array_one_line() { open('[', true); }
 
   void key(std::string_view name);
   void string(std::string_view text);
@@ -76,16 +80,25 @@ class JsonWriter {
     body();
     end_object();
   }
+  // "name": { body() } on one line.
+  template <class Body>
+  void object_one_line(std::string_view name, Body&& body) {
+    key(name);
+    begin_object_one_line();
+    body();
+    end_object();
+  }
 
  private:
   void separate();
-  void open(char bracket);
+  void open(char bracket, bool one_line);
   void close(char bracket);
   void newline();
 
   std::string& out_;
   bool compact_ = false;
   std::vector<bool> first_;  // per open container: no element written in it yet
+  std::vector<bool> one_line_;  // per open container: written on one line
   bool after_key_ = false;   // the next value completes a "key": pair
 };
 

@@ -87,6 +87,13 @@ void add_name_once(std::vector<std::string>& names, RuleId rule) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
 }
 
+// The report counts a record once per rule of its warnings, rejected or not (as validate lists them).
+void add_warning_rules(const std::vector<Diagnostic>& diagnostics, RecordFacts& facts) {
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Severity::kWarning) add_name_once(facts.warning_rules, d.rule);
+  }
+}
+
 }  // namespace
 
 bool RecordAnalysis::has_error() const {
@@ -135,36 +142,35 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
   NormalizeResult normalized = local.normalizer.normalize(record);
   local.example = std::move(normalized.example);
   std::vector<Diagnostic>& diagnostics = out.diagnostics;
+  diagnostics = std::move(normalized.diagnostics);
+  // Without an example nothing can be checked or written: the record is rejected whatever the
+  // configuration says. Its errors are shown as configured; when the configuration hides them
+  // all, the normalizer's own errors still name why it was rejected.
+  std::vector<Diagnostic> unshown;
   if (!local.example) {
-    // Nothing to check or write: the normalizer's errors reject it whatever the configuration says.
-    diagnostics = std::move(normalized.diagnostics);
-    diagnostics.erase(std::remove_if(diagnostics.begin(), diagnostics.end(),
-                                     [](const Diagnostic& d) { return d.severity != Severity::kError; }),
-                      diagnostics.end());
-    if (diagnostics.empty()) diagnostics.push_back(make_diagnostic(RuleId::kUnknownFormat, "record could not be normalized"));
-  } else {
-    diagnostics = std::move(normalized.diagnostics);
-    rules.apply(diagnostics);
-    accept(record, local, *local.example, out);
+    for (const Diagnostic& d : diagnostics) {
+      if (d.severity == Severity::kError) unshown.push_back(d);
+    }
+    if (unshown.empty()) unshown.push_back(make_diagnostic(RuleId::kUnknownFormat, "record could not be normalized"));
   }
+  rules.apply(diagnostics);
+  if (local.example) accept(record, local, *local.example, out);
 
   out.rejected = !local.example || out.has_error();
   if (out.rejected) {
+    std::vector<Diagnostic> errors;
     for (const Diagnostic& d : diagnostics) {
-      if (d.severity == Severity::kError) add_once(out.reject_rules, d.rule);
+      if (d.severity == Severity::kError) errors.push_back(d);
     }
-    if (options.rejected_line) {
-      std::vector<Diagnostic> errors;
-      for (const Diagnostic& d : diagnostics) {
-        if (d.severity == Severity::kError) errors.push_back(d);
-      }
-      out.line = render_rejected(path, record, errors);
-    }
+    if (errors.empty()) errors = std::move(unshown);
+    for (const Diagnostic& d : errors) add_once(out.reject_rules, d.rule);
+    if (options.rejected_line) out.line = render_rejected(path, record, errors);
     if (options.facts) {
       out.facts.file_index = record.source.file_index;
       out.facts.format = out.format;
       out.facts.rejected = true;
       for (RuleId rule : out.reject_rules) add_name_once(out.facts.reject_rules, rule);
+      add_warning_rules(diagnostics, out.facts);
     }
   }
   if (options.place) {
@@ -228,9 +234,7 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
   if (options.facts) {
     out.facts = facts_from_example(example, *options.facts);
     out.facts.file_index = record.source.file_index;
-    for (const Diagnostic& d : diagnostics) {
-      if (d.severity == Severity::kWarning) add_name_once(out.facts.warning_rules, d.rule);
-    }
+    add_warning_rules(diagnostics, out.facts);
     if (options.tokens) {
       out.facts.tokens = TokenFacts{out.tokens.total, out.tokens.prompt, out.tokens.trained, out.tokens.estimated};
     }

@@ -9,13 +9,13 @@ namespace tuneprep {
 namespace {
 
 void write_counts(JsonWriter& writer, std::string_view name, const std::map<std::string, uint64_t>& counts) {
-  writer.object(name, [&] {
+  writer.object_one_line(name, [&] {
     for (const auto& [key, count] : counts) writer.field(key, count);
   });
 }
 
 void write_options(JsonWriter& writer, const PrepareOptions& options, const PrepareSummary& summary) {
-  writer.object("options", [&] {
+  writer.object_one_line("options", [&] {
     writer.field("to", output_format_name(options.to));
     writer.field("seed", options.seed);
     writer.key("val_ratio");
@@ -49,13 +49,13 @@ void write_options(JsonWriter& writer, const PrepareOptions& options, const Prep
     writer.optional_number(summary.token_limit);
     writer.field_bool("truncate", tokens && tokens->truncate);
     writer.key("fix");
-    writer.begin_array();
+    writer.begin_array_one_line();
     for (const RuleInfo& rule : all_rules()) {
       if (options.fixes.contains(rule.id)) writer.string(rule.name);
     }
     writer.end_array();
     writer.key("report");
-    writer.begin_array();
+    writer.begin_array_one_line();
     writer.string("json");
     if (options.report_html) writer.string("html");
     if (options.report_markdown) writer.string("md");
@@ -73,7 +73,7 @@ void write_options(JsonWriter& writer, const PrepareOptions& options, const Prep
 }  // namespace
 
 void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, const PrepareSummary& summary) {
-  writer.object("tool", [&] {
+  writer.object_one_line("tool", [&] {
     writer.field("name", "tuneprep");
     writer.field("version", TUNEPREP_VERSION);
   });
@@ -81,7 +81,7 @@ void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, co
   writer.key("inputs");
   writer.begin_array();
   for (const InputSummary& input : summary.inputs) {
-    writer.begin_object();
+    writer.begin_object_one_line();
     writer.field("path", input.path);
     writer.field("sha256", input.sha256);
     writer.field("bytes", input.bytes);
@@ -92,7 +92,7 @@ void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, co
   writer.key("outputs");
   writer.begin_array();
   for (const OutputSummary& output : summary.outputs) {
-    writer.begin_object();
+    writer.begin_object_one_line();
     writer.field("path", output.name);
     writer.field("sha256", output.sha256);
     writer.field("bytes", output.bytes);
@@ -107,7 +107,7 @@ void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, co
   writer.key("reports");
   writer.begin_array();
   for (const ReportFileSummary& report : summary.reports) {
-    writer.begin_object();
+    writer.begin_object_one_line();
     writer.field("path", report.name);
     writer.field("sha256", report.sha256);
     writer.field("bytes", report.bytes);
@@ -115,18 +115,18 @@ void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, co
   }
   writer.end_array();
   const PrepareCounts& c = summary.counts;
-  writer.object("counts", [&] {
+  writer.object_one_line("counts", [&] {
     writer.field("records_in", c.records_in);
     writer.field("train", c.train);
     writer.field("validation", c.validation);
     writer.field("rejected", c.rejected);
     writer.field("duplicates", c.duplicates);
   });
-  writer.object("duplicates", [&] {
+  writer.object_one_line("duplicates", [&] {
     writer.field("exact", summary.exact_duplicates);
     writer.field("near", summary.near_duplicates);
   });
-  writer.object("conflicts", [&] {
+  writer.object_one_line("conflicts", [&] {
     writer.field("groups", summary.conflict_groups);
     writer.field("records", summary.conflict_records);
   });
@@ -135,7 +135,7 @@ void write_manifest_fields(JsonWriter& writer, const PrepareOptions& options, co
   write_counts(writer, "rejections", summary.rejections_by_rule);
   write_counts(writer, "fixes", summary.fixes_by_rule);
   write_counts(writer, "formats", summary.records_by_format);
-  writer.object("leakage", [&] {
+  writer.object_one_line("leakage", [&] {
     writer.field("exact", summary.leakage_exact);
     writer.key("near");
     writer.optional_number(summary.leakage_near);

@@ -252,9 +252,12 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.tokens_estimated_total = acc.tokens_estimated_;
   r.tokens_histogram = make_histogram(total, r.tokens_per_example);
   if (options.token_limit) {
-    // Over-limit examples are rejected by too-many-tokens, as validate and prepare do.
-    const auto over = acc.reject_rules_.find(std::string(rule_name(RuleId::kTooManyTokens)));
-    r.examples_over_limit = over == acc.reject_rules_.end() ? 0 : over->second.count;
+    // Over-limit examples are rejected by too-many-tokens, as validate and prepare do; those kept
+    // (the rule set to a warning or turned off) are measured and counted too.
+    const auto rejected = acc.reject_rules_.find(std::string(rule_name(RuleId::kTooManyTokens)));
+    const auto first_over = std::upper_bound(total.begin(), total.end(), *options.token_limit);
+    r.examples_over_limit = static_cast<uint64_t>(total.end() - first_over) +
+                            (rejected == acc.reject_rules_.end() ? 0 : rejected->second.count);
   }
 
   r.answers = acc.answers_;
@@ -364,11 +367,10 @@ TrainingEstimate StatsReportBuilder::estimate(const StatsAccumulator& acc, const
   }
   if (r.examples_over_limit && *r.examples_over_limit > 0) {
     const bool one = *r.examples_over_limit == 1;
-    e.advice.push_back(fmt::format("{} {} the {}-token limit and {} left out of these figures: prepare rejects {} "
-                                   "(too-many-tokens), or shortens {} with --truncate.",
+    e.advice.push_back(fmt::format("{} {} the {}-token limit: prepare rejects {} (too-many-tokens) unless "
+                                   "--truncate shortens {}.",
                                    group(*r.examples_over_limit), one ? "example exceeds" : "examples exceed",
-                                   group(*options.token_limit), one ? "is" : "are", one ? "it" : "them",
-                                   one ? "it" : "them"));
+                                   group(*options.token_limit), one ? "it" : "them", one ? "it" : "them"));
   }
   if (!e.price_per_mtok) {
     e.advice.push_back(options.model ? fmt::format("No built-in price for {}: pass --price-per-mtok to estimate the cost.",

@@ -43,7 +43,7 @@ print(sum(r['total'] for r in rows), sum(r['assistant'] for r in rows))")
 run_tp 0 prepare chat.jsonl -o limited --val-ratio 0 --model gpt-4o-mini --max-tokens 200 -q
 [ "$(json_get limited/manifest.json 'd["counts"]["rejected"]')" = 2 ] || fail "expected 2 rejections"
 assert_contains limited/rejected.jsonl '"id":"too-many-tokens","severity":"error","message":"'
-assert_contains limited/rejected.jsonl 'tokens exceeds the limit of 200 for gpt-4o-mini"'
+assert_contains limited/rejected.jsonl 'over the limit of 200 (--max-tokens)"'
 
 # --truncate keeps the first exchange of the multi-turn one; the single-turn one is still rejected.
 run_tp 0 prepare chat.jsonl -o cut --val-ratio 0 --encoding cl100k_base --max-tokens 200 --truncate -q
@@ -63,4 +63,4 @@ assert_contains tp.err 'unknown model "gpt-9"; known models: '
 assert_contains tp.err "gpt-4o-mini"
 run_tp 0 prepare chat.jsonl -o dated --model gpt-4o-mini-2031-01-01 -q
 run_tp 2 prepare chat.jsonl -o x --truncate
-assert_contains tp.err "--truncate needs --model or --max-tokens"
+assert_contains tp.err "--truncate needs a limit: give --model or --max-tokens"

@@ -24,13 +24,14 @@ assert_same_file "$GOLDEN/report.md" report.md
 assert_same_file "$GOLDEN/terminal.txt" terminal.txt
 assert_same_file j1.json j2.json
 
-# The fixed keys, with values counted by hand from the fixture: 15 records (13 + 2), 3 rejected
-# (truncated JSON, no assistant turn, identical DPO outputs), 1 exact duplicate, 1 conflict
-# (same question about France, a different answer), the Lisbon answer over 300 tokens.
+# The fixed keys, with values counted by hand from the fixture: 15 records (13 + 2), 4 rejected
+# (truncated JSON, no assistant turn, identical DPO outputs, and the Lisbon answer over 300 tokens,
+# as validate and prepare reject it), 1 exact duplicate, 1 conflict (same question about France,
+# a different answer).
 [ "$(json_get j1.json 'd["records"]')" = 15 ] || fail "records"
-[ "$(json_get j1.json 'd["valid"]')" = 12 ] || fail "valid"
-[ "$(json_get j1.json 'd["rejected"]')" = 3 ] || fail "rejected"
-[ "$(json_get j1.json 'd["examples"]')" = 11 ] || fail "examples"
+[ "$(json_get j1.json 'd["valid"]')" = 11 ] || fail "valid"
+[ "$(json_get j1.json 'd["rejected"]')" = 4 ] || fail "rejected"
+[ "$(json_get j1.json 'd["examples"]')" = 10 ] || fail "examples"
 [ "$(json_get j1.json 'd["examples_over_limit"]')" = 1 ] || fail "examples_over_limit"
 [ "$(json_get j1.json 'd["duplicates"]["exact"]')" = 1 ] || fail "exact duplicates"
 [ "$(json_get j1.json 'd["duplicates"]["conflicts"]')" = 1 ] || fail "conflicts"
@@ -38,7 +39,7 @@ assert_same_file j1.json j2.json
 [ "$(json_get j1.json '[w["rule"] for w in d["warnings"] if w["rule"] == "pii-email"]')" = "['pii-email']" ] ||
   fail "pii-email warning"
 [ "$(json_get j1.json 'sorted(r["rule"] for r in d["rejections"])')" = \
-  "['dpo-identical-outputs', 'json-syntax', 'no-assistant-message']" ] || fail "rejections"
+  "['dpo-identical-outputs', 'json-syntax', 'no-assistant-message', 'too-many-tokens']" ] || fail "rejections"
 [ "$(json_get j1.json 'd["tokens"]["encoding"]')" = o200k_base ] || fail "default encoding"
 python3 - j1.json <<'PY'
 import json, sys
@@ -48,9 +49,9 @@ assert t["total"] == t["prompt_total"] + t["assistant_total"], t
 e = d["estimate"]
 assert e["model"] == "gpt-4o-mini", e
 assert e["total_training_tokens"] == e["billable_tokens_per_epoch"] * e["epochs"], e
-# Billable tokens cap each example at the limit: one example is over 300, so exactly the excess
-# over the limit is not billed.
-assert t["total"] - e["billable_tokens_per_epoch"] == t["per_example"]["max"] - 300, (t, e)
+# The example over the limit is rejected, so every measured example is billed in full.
+assert t["per_example"]["max"] <= 300, t
+assert t["total"] == e["billable_tokens_per_epoch"], (t, e)
 assert abs(e["cost_usd"] - e["total_training_tokens"] / 1e6 * 2) < 0.005, e
 PY
 
