@@ -132,7 +132,7 @@ def load_pool(data_dir, shape):
                    if p.lower().endswith((".jsonl", ".json", ".csv", ".tsv", ".tab")))
     for index, path in enumerate(paths):
         records, ascii_only = read_records(path)
-        used = 0
+        used = size = 0
         for record in records:
             if shape == "chat":
                 record = to_chat(record)
@@ -140,7 +140,8 @@ def load_pool(data_dir, shape):
                     continue
             pool.append((index, json.dumps(record, ensure_ascii=ascii_only), ascii_only))
             used += 1
-        print(f"  {os.path.basename(path)}: {used} records", file=sys.stderr)
+            size += len(pool[-1][1].encode("utf-8")) + 1
+        print(f"  {os.path.basename(path)}: {used} records, {size} bytes as written", file=sys.stderr)
     return pool
 
 
