@@ -175,6 +175,9 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
     RecordAnalysis& analysis = checked.analysis;
     for (Diagnostic& d : analysis.diagnostics) add(std::move(d));
     if (analysis.has_error()) ++counts.records_with_errors;
+    if (analysis.rejected) {
+      for (RuleId rule : analysis.reject_rules) ++counts.records_by_error_rule[std::string(rule_name(rule))];
+    }
     if (!analysis.rejected) {
       if (auto first = deduplicator.insert(analysis.hash, record.source)) {
         ++counts.duplicates;
@@ -191,6 +194,7 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
           conflict_sources.push_back(record.source);
           auto hit = conflicts.add(id, analysis.prompt_key, analysis.answer_key);
           if (hit && hit->answer_differs_from_first) {
+            ++counts.conflicts;
             const SourceLocation& at = conflict_sources[hit->first_id];
             Diagnostic d = make_diagnostic(
                 RuleId::kConflictingAnswers,

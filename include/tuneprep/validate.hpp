@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ struct ValidateCounts {
   uint64_t examples = 0;            // records without errors that are not exact duplicates
   uint64_t duplicates = 0;          // exact duplicates of an earlier example
   uint64_t bytes = 0;               // raw input bytes read
+  // Records whose errors name each rule (a record counts once per rule): what prepare rejects.
+  std::map<std::string, uint64_t> records_by_error_rule;
+  uint64_t conflicts = 0;           // examples whose prompt came earlier with a different answer
 };
 
 struct ValidateResult {
