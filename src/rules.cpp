@@ -90,7 +90,7 @@ constexpr RuleInfo kRules[] = {
     {RuleId::kTooManyTokens, "too-many-tokens", Severity::kError,
      "the example has more tokens than the model's per-example limit (--model, --max-tokens)"},
     {RuleId::kConflictingAnswers, "conflicting-answers", Severity::kWarning,
-     "the same prompt appears with different answers (validate: same text, ends trimmed; prepare: also folded case, punctuation, spacing)"},
+     "the same prompt appears with different answers (the same prompt text, ends trimmed, with another answer)"},
 };
 
 constexpr bool registry_in_enum_order() {
