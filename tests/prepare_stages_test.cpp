@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tuneprep/prepare.hpp"
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
 #include "temp_dir.hpp"
@@ -233,8 +234,8 @@ TEST_CASE("prepare --timings names every stage in pipeline order and counts the 
   REQUIRE_FALSE(result.error);
   std::vector<std::string> names;
   for (const StageTiming& stage : result.summary.stages) names.push_back(stage.name);
-  CHECK(names == std::vector<std::string>{"read", "analyse", "reject", "exact", "near", "conflicts", "split", "write",
-                                          "commit"});
+  CHECK(names == std::vector<std::string>{"read", "analyse", "reject", "exact", "near", "conflicts", "split",
+                                          "report", "write", "commit"});
   const auto records = [&](std::string_view name) {
     for (const StageTiming& stage : result.summary.stages) {
       if (stage.name == name) return stage.records;
@@ -246,7 +247,8 @@ TEST_CASE("prepare --timings names every stage in pipeline order and counts the 
   CHECK(records("exact") == 3);      // the broken line stopped at reject
   CHECK(records("conflicts") == 2);  // the copy stopped at exact
   CHECK(records("split") == 2);
-  CHECK(records("write") == 4);      // every record is written somewhere
+  CHECK(records("report") == 4);     // every record is in the report
+  CHECK(records("write") == 4);      // and written somewhere
   for (const StageTiming& stage : result.summary.stages) CHECK(stage.seconds >= 0.0);
   // Without --timings nothing is timed.
   options.timings = false;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tuneprep/models.hpp"
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
 using namespace tuneprep;

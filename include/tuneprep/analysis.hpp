@@ -33,6 +33,30 @@ std::optional<DedupMode> dedup_mode_from_name(std::string_view name);  // none|e
 // ---------------------------------------------------------------------------------------------
 // Tokens: one model lookup, one limit, one message.
 
+// Tokens of one chat example, per the OpenAI cookbook's num_tokens_from_messages
+// (docs/tokens.md has the formula). `total` is what the model sees for the example;
+// `trained` is the part of it the fine-tuning loss is computed on (assistant turns not weighted 0);
+// `prompt` is the rest (total == prompt + trained).
+struct ChatTokenCount {
+  size_t total = 0;
+  size_t prompt = 0;
+  size_t trained = 0;
+  // Part of `total` that comes from tool/function definitions and tool calls, whose exact
+  // rendering OpenAI does not publish: an estimate (see docs/tokens.md).
+  size_t estimated = 0;
+};
+
+// Counts a chat example (ExampleKind::kChat). For a preference example (kPreference), counts the
+// prompt followed by the preferred answer, which is the longer-lived half of a DPO pair; use
+// count_preference_tokens for both halves.
+ChatTokenCount count_chat_tokens(const Encoding& encoding, const Example& example);
+
+struct PreferenceTokenCount {
+  ChatTokenCount preferred;      // prompt messages + preferred answer
+  ChatTokenCount non_preferred;  // prompt messages + non-preferred answer
+};
+PreferenceTokenCount count_preference_tokens(const Encoding& encoding, const Example& example);
+
 // What the command line asked for: --model, --encoding, --max-tokens, --truncate.
 struct TokenRequest {
   std::string model;                   // empty: none

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tuneprep/conversation.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep {
 
@@ -94,34 +94,5 @@ class Encoding {
 // right after a '\n' that is followed by a letter or digit (\p{L} or \p{N}): no pretokenizer
 // piece runs through it. Lets callers tokenize a long text in independent chunks.
 size_t last_safe_split(std::string_view text);
-
-bool is_valid_utf8(std::string_view text);
-// Appends `text` to `out`, replacing each maximal invalid UTF-8 subpart by U+FFFD (EF BF BD), as
-// the WHATWG UTF-8 decoder does. Valid text is copied unchanged.
-void replace_invalid_utf8(std::string_view text, std::string& out);
-
-// Tokens of one chat example, per the OpenAI cookbook's num_tokens_from_messages
-// (docs/tokens.md has the formula). `total` is what the model sees for the example;
-// `trained` is the part of it the fine-tuning loss is computed on (assistant turns not weighted 0);
-// `prompt` is the rest (total == prompt + trained).
-struct ChatTokenCount {
-  size_t total = 0;
-  size_t prompt = 0;
-  size_t trained = 0;
-  // Part of `total` that comes from tool/function definitions and tool calls, whose exact
-  // rendering OpenAI does not publish: an estimate (see docs/tokens.md).
-  size_t estimated = 0;
-};
-
-// Counts a chat example (ExampleKind::kChat). For a preference example (kPreference), counts the
-// prompt followed by the preferred answer, which is the longer-lived half of a DPO pair; use
-// count_preference_tokens for both halves.
-ChatTokenCount count_chat_tokens(const Encoding& encoding, const Example& example);
-
-struct PreferenceTokenCount {
-  ChatTokenCount preferred;      // prompt messages + preferred answer
-  ChatTokenCount non_preferred;  // prompt messages + non-preferred answer
-};
-PreferenceTokenCount count_preference_tokens(const Encoding& encoding, const Example& example);
 
 }  // namespace tuneprep

@@ -18,6 +18,7 @@
 #include "cli/cli.hpp"
 #include "tuneprep/models.hpp"
 #include "tuneprep/schema.hpp"
+#include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
 namespace tuneprep::cli {

@@ -51,10 +51,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using prepare::OutputSet;
 
-// The named stages, in pipeline order (--timings prints them so).
-enum Stage : size_t { kRead, kAnalyse, kReject, kExact, kNear, kConflicts, kSplit, kWrite, kCommit, kStageCount };
-constexpr const char* kStageNames[kStageCount] = {"read",      "analyse", "reject", "exact", "near",
-                                                  "conflicts", "split",   "write",  "commit"};
+// The named stages, in pipeline order (--timings prints them so). `report` adds the record's facts to
+// report.json's accumulator.
+enum Stage : size_t {
+  kRead, kAnalyse, kReject, kExact, kNear, kConflicts, kSplit, kReport, kWrite, kCommit, kStageCount
+};
+constexpr const char* kStageNames[kStageCount] = {"read",  "analyse", "reject", "exact",  "near",
+                                                  "conflicts", "split", "report", "write", "commit"};
 
 // Time and records per stage. The serial stages are timed per record only with --timings (a
 // clock read costs about 20 ns, too much to pay on every run).
@@ -335,7 +338,9 @@ bool PrepareRun::write_duplicate(const Record& record, const SourceLocation& fir
 bool PrepareRun::reject_conflict(const Record& record, RecordFacts& facts, const SourceLocation& first) {
   facts.rejected = true;
   facts.reject_rules.assign(1, std::string(rule_name(RuleId::kConflictingAnswers)));
+  clock_.start(kReport);
   stats_->add(facts);
+  clock_.start(kWrite);
   ++summary_.counts.rejected;
   ++summary_.rejections_by_rule[std::string(rule_name(RuleId::kConflictingAnswers))];
   Diagnostic d = make_diagnostic(RuleId::kConflictingAnswers,
@@ -355,6 +360,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   if (analysis.rejected) {
     ++summary_.counts.rejected;
     for (RuleId rule : analysis.reject_rules) ++summary_.rejections_by_rule[std::string(rule_name(rule))];
+    clock_.start(kReport);
     stats_->add(facts);
     clock_.start(kWrite);
     return write(OutputSet::kRejected, analysis.line);
@@ -365,6 +371,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
     if (auto first = deduplicator_.insert(analysis.hash, record.source)) {
       ++summary_.exact_duplicates;
       facts.duplicate = DuplicateKind::kExact;
+      clock_.start(kReport);
       stats_->add(facts);
       clock_.start(kWrite);
       return write_duplicate(record, *first, "exact", 1.0);
@@ -379,6 +386,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
     if (near_match_) {
       ++summary_.near_duplicates;
       facts.duplicate = DuplicateKind::kNear;
+      clock_.start(kReport);
       stats_->add(facts);
       clock_.start(kWrite);
       return write_duplicate(record, near_match_->first, "near", near_match_->second);
@@ -395,13 +403,11 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   }
   facts.conflict = hit && hit->answer_differs_from_first;
   if (options_.conflicts == ConflictMode::kFirst && facts.conflict) {
-    clock_.start(kWrite);
     return reject_conflict(record, facts, group_first_location(hit->first_id));
   }
   if (options_.conflicts == ConflictMode::kReject) {
     while (conflict_cursor_ < conflicting_ids_.size() && conflicting_ids_[conflict_cursor_] < id) ++conflict_cursor_;
     if (conflict_cursor_ < conflicting_ids_.size() && conflicting_ids_[conflict_cursor_] == id) {
-      clock_.start(kWrite);
       return reject_conflict(record, facts, hit ? group_first_location(hit->first_id) : record.source);
     }
   }
@@ -410,13 +416,14 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   const Side side = splitter_.assign(id, analysis.hash, hit ? hit->first_id : id);
   leakage_.add(analysis.hash, side);
   facts.validation = side == Side::kValidation;
-  stats_->add(facts);
   if (analysis.format) ++summary_.records_by_format[std::string(source_format_name(*analysis.format))];
   for (RuleId rule : analysis.fixed_rules) ++summary_.fixes_by_rule[std::string(rule_name(rule))];
   if (analysis.tokens.truncated) ++summary_.truncated;
   const int s = side == Side::kValidation ? 1 : 0;
   tokens_by_side_[s] += analysis.tokens.total;
   trained_tokens_by_side_[s] += analysis.tokens.trained;
+  clock_.start(kReport);
+  stats_->add(facts);
 
   clock_.start(kWrite);
   if (side == Side::kValidation) {

@@ -1,8 +1,8 @@
-// tokenizer: token accounting of chat examples, after the OpenAI cookbook's
+// chat_tokens: token accounting of chat examples, after the OpenAI cookbook's
 // num_tokens_from_messages ("How to count tokens with tiktoken"), which docs/tokens.md restates.
 #include <span>
 
-#include "tuneprep/tokenizer.hpp"
+#include "tuneprep/analysis.hpp"
 
 namespace tuneprep {
 namespace {
