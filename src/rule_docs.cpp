@@ -1,6 +1,7 @@
 // rule_docs: examples and implementing module of every rule, and docs/rules.md rendered from
 // them and the registry. tests/rule_docs_test.cpp checks that docs/rules.md is this output and
 // that every checks-implemented rule fires on its bad example and not on its good one.
+#include "tuneprep/rules.hpp"
 #include "tuneprep/rule_docs.hpp"
 
 #include <fmt/core.h>

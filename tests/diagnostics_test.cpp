@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tuneprep/diagnostics.hpp"
+#include "tuneprep/rules.hpp"
 
 using namespace tuneprep;
 

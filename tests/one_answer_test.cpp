@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tuneprep/rules.hpp"
 #include "tuneprep/prepare.hpp"
 #include "tuneprep/stats_run.hpp"
 #include "tuneprep/validate.hpp"

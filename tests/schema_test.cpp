@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "tuneprep/rules.hpp"
 #include "tuneprep/schema.hpp"
 
 using namespace tuneprep;

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "tuneprep/rules.hpp"
 #include "tuneprep/validate.hpp"
 
 #include "temp_dir.hpp"

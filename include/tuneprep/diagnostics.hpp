@@ -1,16 +1,100 @@
-// diagnostics: the findings of a validate run and their four output formats: text, JSON Lines,
-// SARIF 2.1.0 and GitHub Actions workflow commands.
+// diagnostics: the vocabulary of findings (severities, rule ids, Diagnostic), below every module
+// that reports one, and the findings of a validate run in their four output formats: text, JSON
+// Lines, SARIF 2.1.0 and GitHub Actions workflow commands.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "tuneprep/rules.hpp"
-
 namespace tuneprep {
+
+enum class Severity : uint8_t { kError, kWarning, kInfo };
+std::string_view severity_name(Severity severity);  // "error", "warning", "info"
+std::optional<Severity> severity_from_name(std::string_view name);
+
+// Every rule tuneprep knows. The string id is stable: scripts, configs and suppressions use it.
+// New ids are appended (never inserted or renumbered). The trailing comment names the module that
+// implements the rule: readers (framing), schema (Normalizer), checks (RuleChecker and the raw
+// record checks in checks.hpp), pipeline (dataset level, with the diagnostic built by checks.hpp).
+enum class RuleId : uint16_t {
+  // framing and syntax
+  kJsonSyntax,         // readers/schema: the record is not valid JSON
+  kInvalidUtf8,        // readers/schema: the record is not valid UTF-8
+  kRecordTooLarge,     // readers: the record is larger than --max-record-bytes
+  kJsonTooDeep,        // schema: nesting deeper than the parser's limit
+  kCsvFieldCount,      // readers: a CSV row has fewer or more fields than its header
+  kNotAnObject,        // schema: the record is JSON but not an object
+  // shape
+  kUnknownFormat,      // schema: no known input shape matches the record's keys
+  kMissingField,       // schema: a field the shape requires is absent
+  kWrongType,          // schema: a field has the wrong JSON type
+  // chat semantics
+  kUnknownRole,        // schema: a message role outside system/user/assistant/tool
+  kMissingContent,     // schema: a message without content (and without tool_calls where allowed)
+  kEmptyContent,       // schema: a message whose content is empty or whitespace only
+  kNoAssistantMessage, // schema: nothing for the model to learn: no assistant turn
+  // conversion
+  kNotConvertible,     // schema (write_example): the example cannot be written in the --to format
+  // raw record (checks: check_unknown_keys, check_control_characters, check_bom_or_crlf)
+  kUnknownKey,         // checks: a key the recognised shape does not define
+  kControlCharacter,   // checks: a C0/C1 control character (other than tab, LF, CR) in text
+  kBomOrCrlf,          // checks: a byte-order mark or CR line end in the raw record
+  // chat semantics (checks: RuleChecker)
+  kLastMessageNotAssistant,  // checks: turns after the last assistant message are not trained on
+  kSystemNotFirst,           // checks: a system message after the first non-system message
+  kConsecutiveSameRole,      // checks: two adjacent messages with the same role
+  kInvalidWeight,            // checks: weight other than 0/1, or on a non-assistant message
+  kInvalidToolCall,          // checks: malformed tool_calls / function_call
+  kToolMessageWithoutCall,   // checks: a tool message answering no preceding tool call
+  // weights and coverage (checks: RuleChecker)
+  kAllWeightsZero,           // checks: every assistant message has weight 0
+  kMissingSystemMessage,     // checks: no system message
+  kMissingUserMessage,       // checks: no user message
+  // preference pairs (checks: RuleChecker)
+  kDpoMissingOutput,         // checks: preferred or non-preferred output is empty
+  kDpoIdenticalOutputs,      // checks: preferred and non-preferred outputs are the same
+  kDpoOutputNotAssistant,    // checks: an output message is not an assistant message
+  // dataset level (pipeline; diagnostics built by checks.hpp)
+  kTooFewExamples,           // pipeline: fewer than 10 (error) or 50 (warning) examples
+  kDuplicateExample,         // pipeline: an exact duplicate of an earlier example
+  // content quality (checks: RuleChecker; one shared RE2::Set prefilter)
+  kPiiEmail,                 // checks: an e-mail address
+  kPiiPhone,                 // checks: a phone number
+  kPiiCreditCard,            // checks: a Luhn-valid payment card number
+  kSecretKey,                // checks: an API key / token of a common provider, a private key block
+  kHtmlMarkup,               // checks: HTML tags or entities outside code
+  kMojibake,                 // checks: UTF-8 decoded as Latin-1/cp1252 ("Ã©", "â€™"), U+FFFD
+  kRefusalBoilerplate,       // checks: "As an AI language model..." in a response
+  kRepeatedText,             // checks: a response that repeats itself
+  kTruncatedResponse,        // checks: a response that stops mid-sentence or in a code block
+  kWhitespacePadding,        // checks: content with leading or trailing whitespace
+  // token limits and dataset consistency (validate and prepare)
+  kTooManyTokens,            // validate, prepare: the example has more tokens than the model allows
+  kConflictingAnswers,       // validate, prepare: the same prompt appears with different answers
+  kCount_
+};
+
+inline constexpr size_t kRuleCount = static_cast<size_t>(RuleId::kCount_);
+
+// One finding about one record. `pointer` is the JSON pointer of the field ("/messages/2/content"),
+// empty for the whole record. `column` is 1-based in characters, 0 when not known.
+struct Diagnostic {
+  RuleId rule = RuleId::kJsonSyntax;
+  Severity severity = Severity::kError;
+  std::string message;
+  std::string pointer;
+  uint64_t line = 0;
+  uint32_t column = 0;
+};
+
+// Builds a diagnostic with the rule's default severity.
+Diagnostic make_diagnostic(RuleId rule, std::string message, std::string pointer = {});
+
 
 // A diagnostic and the input file it belongs to. `diagnostic.line` / `column` are absolute in
 // that file (see place_diagnostic in json_pointer.hpp); line 0 means the whole file (dataset-level

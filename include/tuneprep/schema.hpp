@@ -9,7 +9,7 @@
 
 #include "tuneprep/conversation.hpp"
 #include "tuneprep/record.hpp"
-#include "tuneprep/rules.hpp"
+#include "tuneprep/diagnostics.hpp"
 
 namespace tuneprep {
 

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "tuneprep/diagnostics.hpp"
+#include "tuneprep/rules.hpp"
 #include "tuneprep/json_writer.hpp"
 
 namespace tuneprep {

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "tuneprep/diagnostics.hpp"
+#include "tuneprep/rules.hpp"
 
 namespace tuneprep {
 namespace {
