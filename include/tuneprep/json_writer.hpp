@@ -17,6 +17,9 @@ namespace tuneprep {
 // Output is byte-stable across runs and machines, unlike shortest round-trip formatting.
 std::string format_decimal(double value, int max_decimals);
 
+// Appends `text` as a JSON string literal (with quotes, escaped) to `out`.
+void append_json_string(std::string& out, std::string_view text);
+
 // Callers emit keys and values in document order; the writer places the commas, line breaks and
 // indents. Each element of a non-empty container goes on its own line, indented two spaces per
 // open container; a key is followed by ": " and its value on the same line; an empty container

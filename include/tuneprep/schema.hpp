@@ -10,6 +10,7 @@
 #include "tuneprep/conversation.hpp"
 #include "tuneprep/record.hpp"
 #include "tuneprep/diagnostics.hpp"
+#include "tuneprep/json_writer.hpp"
 
 namespace tuneprep {
 
@@ -67,7 +68,5 @@ class Normalizer {
 // rejected answer written as dpo), leaving `out` unchanged.
 std::optional<Diagnostic> write_example(const Example& example, OutputFormat format, std::string& out);
 
-// Appends `text` as a JSON string literal (with quotes, escaped) to `out`.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace tuneprep

@@ -8,7 +8,7 @@
 
 #include <fmt/core.h>
 
-#include "json_scan.hpp"
+#include "json/json_scan.hpp"
 #include "tuneprep/checks.hpp"
 #include "tuneprep/json_pointer.hpp"
 

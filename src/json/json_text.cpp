@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "tuneprep/schema.hpp"
+#include "tuneprep/json_writer.hpp"
 
 namespace tuneprep {
 

@@ -6,7 +6,6 @@
 
 #include <fmt/core.h>
 
-#include "tuneprep/schema.hpp"
 
 namespace tuneprep {
 

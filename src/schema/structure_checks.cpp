@@ -1,4 +1,4 @@
-// schema checks: --system injection and the structural checks every normalized example gets.
+// structure_checks: --system injection and the structural checks every normalized example gets.
 #include <string>
 
 #include "schema/schema_internal.hpp"

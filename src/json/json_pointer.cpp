@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "json_scan.hpp"
+#include "json/json_scan.hpp"
 
 namespace tuneprep {
 namespace {
