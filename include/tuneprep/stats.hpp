@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tuneprep/conversation.hpp"
+#include "tuneprep/dedup.hpp"
 
 namespace tuneprep {
 
@@ -67,6 +68,9 @@ struct RecordFacts {
   uint32_t short_answers = 0;            // non-empty but very short (see FactsOptions)
   uint32_t refusals = 0;                 // start with refusal boilerplate (see kRefusalPhrases)
   std::vector<std::string> answer_openings;  // first words of each non-empty answer, normalized
+  // XXH3-64 of each opening, computed in the parallel stage so the serial accumulator looks them up
+  // by number; empty when the facts were built by hand (the accumulator hashes them then).
+  std::vector<uint64_t> answer_opening_hashes;
   std::vector<ScriptChars> scripts;      // scripts of all message text, most letters first
 };
 
@@ -91,6 +95,8 @@ uint32_t count_code_points(std::string_view text);
 // and ’ folded to ', joined by single spaces ("Sure! Here's a" -> "sure here's a"); at most 64
 // bytes. Empty when the text has no words.
 std::string answer_opening(std::string_view text, uint32_t words);
+// The key of an opening in the accumulator (XXH3-64 of its text).
+uint64_t opening_hash(std::string_view opening);
 // True when the first 200 bytes of `answer` hold a refusal phrase ("as an ai language model",
 // "i'm sorry, but i can't", ...; the list is in src/stats/facts.cpp and docs/stats.md).
 bool is_refusal(std::string_view answer);
@@ -177,7 +183,15 @@ class StatsAccumulator {
   uint64_t tokens_estimated_ = 0;
   uint64_t answers_ = 0, empty_answers_ = 0, short_answers_ = 0, refusals_ = 0;
   uint64_t examples_with_refusal_ = 0, examples_with_empty_answer_ = 0;
-  std::unordered_map<std::string, Counter> openings_;
+  // Answer openings by hash: a flat table from the hash to an index in `openings_` (a node-based
+  // map keyed by the text missed the cache on every answer of a large dataset).
+  struct Opening {
+    std::string text;
+    Counter counter;
+  };
+  Hash128Table<uint32_t> opening_index_;
+  std::vector<Opening> openings_;
+  void add_opening(uint64_t hash, const std::string& text, uint64_t ordinal, uint64_t count);
   std::unordered_map<std::string, Counter> script_examples_;
   std::unordered_map<std::string, uint64_t> script_chars_;
 };

@@ -4,6 +4,9 @@
 
 #include "tuneprep/stats.hpp"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace tuneprep {
 namespace {
 
@@ -43,6 +46,8 @@ void append(std::vector<T>& into, const std::vector<T>& from) {
 
 }  // namespace
 
+uint64_t opening_hash(std::string_view opening) { return XXH3_64bits(opening.data(), opening.size()); }
+
 void ValueCounts::merge(const ValueCounts& other) {
   if (dense_.size() < other.dense_.size()) dense_.resize(other.dense_.size());
   for (size_t v = 0; v < other.dense_.size(); ++v) dense_[v] += other.dense_[v];
@@ -58,6 +63,16 @@ std::vector<std::pair<uint32_t, uint64_t>> ValueCounts::sorted() const {
   for (const auto& [value, count] : sparse_) out.emplace_back(value, count);
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(dense_end), out.end());
   return out;
+}
+
+void StatsAccumulator::add_opening(uint64_t hash, const std::string& text, uint64_t ordinal, uint64_t count) {
+  bool inserted = false;
+  uint32_t& index = opening_index_.find_or_insert(Hash128{hash, 0}, inserted);
+  if (inserted) {
+    index = static_cast<uint32_t>(openings_.size());
+    openings_.push_back(Opening{text, Counter{0, ordinal}});
+  }
+  openings_[index].counter.count += count;
 }
 
 void StatsAccumulator::add(const RecordFacts& facts) {
@@ -121,7 +136,11 @@ void StatsAccumulator::add(const RecordFacts& facts) {
   refusals_ += facts.refusals;
   examples_with_refusal_ += facts.refusals > 0;
   examples_with_empty_answer_ += facts.empty_answers > 0;
-  for (const std::string& opening : facts.answer_openings) bump(openings_, opening, ordinal);
+  const bool hashed = facts.answer_opening_hashes.size() == facts.answer_openings.size();
+  for (size_t i = 0; i < facts.answer_openings.size(); ++i) {
+    const std::string& opening = facts.answer_openings[i];
+    add_opening(hashed ? facts.answer_opening_hashes[i] : opening_hash(opening), opening, ordinal, 1);
+  }
   for (const ScriptChars& s : facts.scripts) {
     bump(script_examples_, s.script, ordinal);
     script_chars_[s.script] += s.chars;
@@ -175,7 +194,9 @@ void StatsAccumulator::merge(const StatsAccumulator& later) {
   refusals_ += later.refusals_;
   examples_with_refusal_ += later.examples_with_refusal_;
   examples_with_empty_answer_ += later.examples_with_empty_answer_;
-  merge_counters(openings_, later.openings_, offset);
+  for (const Opening& opening : later.openings_) {
+    add_opening(opening_hash(opening.text), opening.text, opening.counter.first_seen + offset, opening.counter.count);
+  }
   merge_counters(script_examples_, later.script_examples_, offset);
   merge_counts(script_chars_, later.script_chars_);
 }

@@ -376,7 +376,10 @@ RecordFacts facts_from_example(const Example& example, const FactsOptions& optio
     }
     if (is_refusal(content)) ++facts.refusals;
     std::string opening = answer_opening(content, options.opening_words);
-    if (!opening.empty()) facts.answer_openings.push_back(std::move(opening));
+    if (!opening.empty()) {
+      facts.answer_opening_hashes.push_back(opening_hash(opening));
+      facts.answer_openings.push_back(std::move(opening));
+    }
   };
   if (example.kind == ExampleKind::kPreference) {
     for (const Message& m : example.preferred) add_answer(m);

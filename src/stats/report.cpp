@@ -268,12 +268,12 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.examples_with_empty_answer = acc.examples_with_empty_answer_;
   {
     uint64_t openings_total = 0;
-    for (const auto& [text, counter] : acc.openings_) openings_total += counter.count;
+    for (const auto& opening : acc.openings_) openings_total += opening.counter.count;
     // Only repetition is a signal: an opening used once says nothing about the dataset. Most
     // openings are used once, so they are dropped before the (partial) sort.
     std::vector<std::pair<const std::string*, StatsAccumulator::Counter>> repeated;
-    for (const auto& [text, counter] : acc.openings_) {
-      if (counter.count >= 2) repeated.emplace_back(&text, counter);
+    for (const auto& opening : acc.openings_) {
+      if (opening.counter.count >= 2) repeated.emplace_back(&opening.text, opening.counter);
     }
     const size_t shown = std::min<size_t>(options.top, repeated.size());
     std::partial_sort(repeated.begin(), repeated.begin() + static_cast<std::ptrdiff_t>(shown), repeated.end(),
