@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/leakage.hpp"
 
 namespace tuneprep::cli {
@@ -25,25 +26,38 @@ struct LeakageCommandOptions {
 };
 
 std::string report_json(const LeakageReport& report, const LeakageOptions& options) {
-  std::string out = "{\"train\":";
-  append_json_string(out, report.train_path);
-  out += ",\"validation\":";
-  append_json_string(out, report.validation_path);
-  out += fmt::format(",\"train_records\":{},\"validation_records\":{},\"exact\":{},\"near\":", report.train_records,
-                     report.validation_records, report.exact);
-  out += options.near ? fmt::format("{}", report.near) : std::string("null");
-  out += fmt::format(",\"threshold\":{},\"pairs\":[", options.near_options.threshold);
-  for (size_t i = 0; i < report.pairs.size(); ++i) {
-    const LeakagePair& pair = report.pairs[i];
-    if (i) out += ',';
-    out += "{\"validation\":{\"path\":";
-    append_json_string(out, report.validation_path);
-    out += fmt::format(",\"line\":{}}},\"train\":{{\"path\":", pair.validation_line);
-    append_json_string(out, report.train_path);
-    out += fmt::format(",\"line\":{}}},\"kind\":\"{}\",\"similarity\":{}}}", pair.train_line, leak_kind_name(pair.kind),
-                       pair.kind == LeakKind::kExact ? std::string("1.0") : fmt::format("{:.4f}", pair.similarity));
+  std::string out;
+  JsonWriter w(out, JsonLayout::kCompact);
+  w.begin_object();
+  w.field("train", report.train_path);
+  w.field("validation", report.validation_path);
+  w.field("train_records", report.train_records);
+  w.field("validation_records", report.validation_records);
+  w.field("exact", report.exact);
+  w.key("near");
+  w.optional_number(options.near ? std::optional<uint64_t>(report.near) : std::nullopt);
+  w.key("threshold");
+  w.raw(fmt::format("{}", options.near_options.threshold));
+  w.key("pairs");
+  w.begin_array();
+  for (const LeakagePair& pair : report.pairs) {
+    w.begin_object();
+    w.object("validation", [&] {
+      w.field("path", report.validation_path);
+      w.field("line", pair.validation_line);
+    });
+    w.object("train", [&] {
+      w.field("path", report.train_path);
+      w.field("line", pair.train_line);
+    });
+    w.field("kind", leak_kind_name(pair.kind));
+    w.key("similarity");
+    w.raw(pair.kind == LeakKind::kExact ? std::string("1.0") : fmt::format("{:.4f}", pair.similarity));
+    w.end_object();
   }
-  out += "]}\n";
+  w.end_array();
+  w.end_object();
+  out += '\n';
   return out;
 }
 

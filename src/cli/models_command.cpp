@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/models.hpp"
 #include "tuneprep/schema.hpp"
 
@@ -14,15 +15,15 @@ CommandRunner setup_models(CLI::App& command, const GlobalOptions&) {
     if (!*json) fmt::print("{:<26} {:<12} {:>10}  {}\n", "MODEL", "ENCODING", "MAX TOKENS", "FINE-TUNES");
     for (const ModelInfo& model : all_models()) {
       if (*json) {
-        std::string line = "{\"model\":";
-        append_json_string(line, model.name);
-        line += ",\"snapshot\":";
-        append_json_string(line, model.snapshot);
-        line += ",\"encoding\":";
-        append_json_string(line, encoding_name(model.encoding));
-        line += fmt::format(",\"max_example_tokens\":{},\"source\":", model.max_example_tokens);
-        append_json_string(line, model.source);
-        line += "}";
+        std::string line;
+        JsonWriter w(line, JsonLayout::kCompact);
+        w.begin_object();
+        w.field("model", model.name);
+        w.field("snapshot", model.snapshot);
+        w.field("encoding", encoding_name(model.encoding));
+        w.field("max_example_tokens", model.max_example_tokens);
+        w.field("source", model.source);
+        w.end_object();
         fmt::print("{}\n", line);
       } else {
         fmt::print("{:<26} {:<12} {:>10}  {}\n", model.name, encoding_name(model.encoding),

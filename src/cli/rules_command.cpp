@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/rule_docs.hpp"
 #include "tuneprep/rules.hpp"
 #include "tuneprep/schema.hpp"
@@ -21,19 +22,19 @@ CommandRunner setup_rules(CLI::App& command, const GlobalOptions&) {
     }
     for (const RuleInfo& rule : all_rules()) {
       if (*json) {
-        std::string line = "{\"id\":";
-        append_json_string(line, rule.name);
-        line += ",\"severity\":";
-        append_json_string(line, severity_name(rule.default_severity));
-        line += ",\"description\":";
-        append_json_string(line, rule.description);
-        line += ",\"fix\":";
+        std::string line;
+        JsonWriter w(line, JsonLayout::kCompact);
+        w.begin_object();
+        w.field("id", rule.name);
+        w.field("severity", severity_name(rule.default_severity));
+        w.field("description", rule.description);
+        w.key("fix");
         if (rule.fix.empty()) {
-          line += "null";
+          w.null();
         } else {
-          append_json_string(line, rule.fix);
+          w.string(rule.fix);
         }
-        line += "}";
+        w.end_object();
         fmt::print("{}\n", line);
       } else {
         fmt::print("{:<27} {:<8} {}\n", rule.name, severity_name(rule.default_severity),

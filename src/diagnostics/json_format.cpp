@@ -2,6 +2,7 @@
 // pointer), one object per diagnostic.
 #include <fmt/core.h>
 
+#include "tuneprep/json_writer.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/rules.hpp"
 #include "tuneprep/schema.hpp"
@@ -14,20 +15,20 @@ std::string format_json_lines(const DiagnosticSet& set, uint64_t max_diagnostics
   for (const FileDiagnostic& fd : set.diagnostics) {
     if (shown++ == max_diagnostics) break;
     const Diagnostic& d = fd.diagnostic;
-    out += "{\"path\":";
-    append_json_string(out, fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "");
+    JsonWriter w(out, JsonLayout::kCompact);
+    w.begin_object();
+    w.field("path", fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "");
     // 0 means unknown (a dataset-level finding has no line): null, never a fake position.
-    out += d.line == 0 ? std::string(",\"line\":null") : fmt::format(",\"line\":{}", d.line);
-    out += d.column == 0 ? std::string(",\"column\":null") : fmt::format(",\"column\":{}", d.column);
-    out += ",\"rule\":";
-    append_json_string(out, rule_name(d.rule));
-    out += ",\"severity\":";
-    append_json_string(out, severity_name(d.severity));
-    out += ",\"message\":";
-    append_json_string(out, d.message);
-    out += ",\"pointer\":";
-    append_json_string(out, d.pointer);
-    out += "}\n";
+    w.key("line");
+    w.optional_number(d.line == 0 ? std::nullopt : std::optional<uint64_t>(d.line));
+    w.key("column");
+    w.optional_number(d.column == 0 ? std::nullopt : std::optional<uint64_t>(d.column));
+    w.field("rule", rule_name(d.rule));
+    w.field("severity", severity_name(d.severity));
+    w.field("message", d.message);
+    w.field("pointer", d.pointer);
+    w.end_object();
+    out += '\n';
   }
   return out;
 }
