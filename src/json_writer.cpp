@@ -1,4 +1,4 @@
-// json_writer: commas, line breaks and indents of the pretty-printed JSON writer, and the
+// json_writer: commas, line breaks and indents of the JSON writer (pretty or compact), and the
 // fixed-precision number text it writes for reals.
 #include "tuneprep/json_writer.hpp"
 
@@ -23,7 +23,7 @@ std::string format_decimal(double value, int max_decimals) {
 void JsonWriter::key(std::string_view name) {
   separate();
   append_json_string(out_, name);
-  out_ += ": ";
+  out_ += layout_ == JsonLayout::kPretty ? ": " : ":";
   after_key_ = true;
 }
 
@@ -52,8 +52,8 @@ void JsonWriter::null() {
   out_ += "null";
 }
 
-// Before a value or a key: nothing after a key, else a comma after an earlier element and a new
-// line at the container's depth (at the top level, nothing).
+// Before a value or a key: nothing after a key, else a comma after an earlier element and (pretty)
+// a new line at the container's depth (at the top level, nothing).
 void JsonWriter::separate() {
   if (after_key_) {
     after_key_ = false;
@@ -84,6 +84,7 @@ void JsonWriter::close(char bracket) {
 }
 
 void JsonWriter::newline() {
+  if (layout_ == JsonLayout::kCompact) return;
   out_ += '\n';
   out_.append(2 * first_.size(), ' ');
 }

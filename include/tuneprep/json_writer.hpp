@@ -1,5 +1,6 @@
-// json_writer: a streaming writer of pretty-printed JSON documents (two-space indent, keys in the
-// order written), shared by the SARIF log and the stats report so both lay out JSON alike.
+// json_writer: a streaming writer of JSON documents (keys in the order written): pretty-printed
+// with a two-space indent (the SARIF log, the stats report) or compact on one line (JSON Lines
+// such as `tokens --chat`), so every JSON output lays out and escapes alike.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +17,22 @@ namespace tuneprep {
 // Output is byte-stable across runs and machines, unlike shortest round-trip formatting.
 std::string format_decimal(double value, int max_decimals);
 
+// How JsonWriter lays out a document.
+enum class JsonLayout : uint8_t {
+  kPretty,   // each element of a non-empty container on its own line, two spaces per level; "key": value
+  kCompact,  // no white space at all: {"key":value,"list":[1,2]} (one JSON Lines record)
+};
+
 // Callers emit keys and values in document order; the writer places the commas, line breaks and
-// indents. Each element of a non-empty container goes on its own line, indented two spaces per
-// open container; a key is followed by ": " and its value on the same line; an empty container
-// is written as {} or []. Strings are escaped by append_json_string. The writer does not check
-// that calls nest (a value after a value inside an object, say): that is the caller's part.
-// Appends to `out`, which must outlive the writer.
+// indents. Pretty (the default): each element of a non-empty container goes on its own line,
+// indented two spaces per open container; a key is followed by ": " and its value on the same
+// line. Compact: no line break or space anywhere. Either way an empty container is written as {}
+// or [] and strings are escaped by append_json_string. The writer does not check that calls nest
+// (a value after a value inside an object, say): that is the caller's part. Appends to `out`,
+// which must outlive the writer; the caller adds the line end of a JSON Lines record.
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
+  explicit JsonWriter(std::string& out, JsonLayout layout = JsonLayout::kPretty) : out_(out), layout_(layout) {}
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
@@ -75,6 +83,7 @@ class JsonWriter {
   void newline();
 
   std::string& out_;
+  JsonLayout layout_;
   std::vector<bool> first_;  // per open container: no element written in it yet
   bool after_key_ = false;   // the next value completes a "key": pair
 };
