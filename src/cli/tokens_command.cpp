@@ -71,12 +71,14 @@ CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--allow-special", o->allow_special,
                    "Encode special-token text such as <|endoftext|> as the special token");
   command.add_option("inputs", run.inputs,
-                     "Text files (.gz/.zst decompressed) or - for stdin (default); with --chat also directories. "
-                     "Several inputs: one count per input and a total");
-  add_format_option(command, run.normalize, "--chat: input shape (auto detects per record)");
+                     "Files (.gz/.zst decompressed) or - for stdin (default); with --chat also directories. "
+                     "Several inputs: a count per input, then the total");
+  // The dataset options of validate and stats, listed apart in --help: only --chat reads them.
+  add_format_option(command, run.normalize, "Input shape (auto detects per record)");
   add_csv_column_options(command, run.reader);
-  command.add_option("--system", run.normalize.system_prompt, "--chat: count as if this system message were added");
+  command.add_option("--system", run.normalize.system_prompt, "Count as if this system message were added");
   add_max_record_bytes_option(command, run.reader);
+  for (const char* name : kChatOnlyOptions) command.get_option(name)->group("Dataset options (with --chat)");
   return [o, &command, &global]() { return run_tokens_command(*o, command, global); };
 }
 
