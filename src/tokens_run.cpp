@@ -11,6 +11,7 @@
 #include <charconv>
 #include <memory>
 #include <system_error>
+#include <utility>
 
 #include <fmt/core.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
