@@ -1,4 +1,4 @@
-// Unit tests of the pretty-printing JsonWriter and format_decimal: layout, escaping, reals, null.
+// Unit tests of JsonWriter (pretty and compact) and format_decimal: layout, escaping, reals, null.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -58,6 +58,24 @@ TEST_CASE("JsonWriter writes empty containers as {} and [] on one line") {
   empty.begin_object();
   empty.end_object();
   CHECK(top == "{}");
+}
+
+TEST_CASE("Compact JsonWriter writes a document on one line without white space") {
+  std::string out;
+  JsonWriter w(out, JsonLayout::kCompact);
+  w.begin_object();
+  w.field("path", "a b.jsonl");
+  w.field("line", 3);
+  w.key("ok"), w.boolean(false);
+  w.key("empty"), w.begin_array(), w.end_array();
+  w.key("list"), w.begin_array();
+  w.number(1);
+  w.begin_object();
+  w.field("x", "y");
+  w.end_object();
+  w.end_array();
+  w.end_object();
+  CHECK(out == R"({"path":"a b.jsonl","line":3,"ok":false,"empty":[],"list":[1,{"x":"y"}]})");
 }
 
 TEST_CASE("JsonWriter escapes keys and strings as JSON string literals") {

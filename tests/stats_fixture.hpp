@@ -107,11 +107,13 @@ inline std::vector<RecordFacts> small_dataset() {
   pair.preferred = {msg(R::kAssistant, "Crimson leaves drifting\nslowly on the cold river\nsummer says goodbye")};
   pair.non_preferred = {msg(R::kAssistant, "Autumn is a season.")};
   out.push_back(accepted(pair, 1, 50, 20));
-  // 14: a long example over the 4,096-token limit, with an empty answer among its turns
+  // 14: a long example over the 4,096-token limit, with an empty answer among its turns, kept
+  // with a too-many-tokens warning (the rule set below error; at error it would be rejected)
   out.push_back(accepted(chat({msg(R::kUser, std::string(300, 'x') + " long document"),
                                msg(R::kAssistant, "   "), msg(R::kUser, "Summarize it."),
                                msg(R::kAssistant, "The document repeats one letter many times over.")}),
                          1, 5000, 4900));
+  out.back().warning_rules = {"too-many-tokens"};
   return out;
 }
 

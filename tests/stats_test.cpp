@@ -205,7 +205,7 @@ TEST_CASE("Small fixture figures match hand-computed values") {
   CHECK(r.formats[3] == std::pair<std::string, uint64_t>{"unrecognised", 1});
   REQUIRE(r.rejections.size() == 3);
   CHECK(r.rejections[0].rule == "json-syntax");
-  REQUIRE(r.warnings.size() == 2);
+  REQUIRE(r.warnings.size() == 3);
   CHECK(r.warnings[0].rule == "pii-email");
   CHECK(r.warnings[0].records == 2);
   CHECK(r.exact_duplicates == 1);

@@ -116,7 +116,10 @@ struct AnalysisOptions {
   bool conflict_keys = true;          // same-prompt and answer keys
   const MinHasher* near = nullptr;    // MinHash signatures of the compared text when set
   DedupOn near_on = DedupOn::kConversation;
-  std::optional<OutputFormat> write_as;  // the output line of an accepted record (prepare)
+  // The output line of an accepted record (prepare). A preference pair written as a chat becomes
+  // that chat (prompt + preferred answer) after the checks and the token limit (checked on the
+  // pair, as validate does): its tokens, hash and facts then describe what is written.
+  std::optional<OutputFormat> write_as;
   bool rejected_line = false;            // the rejected.jsonl line of a rejected record (prepare)
   bool place = false;                    // exact line and column of every diagnostic (validate)
   std::optional<FactsOptions> facts;     // the report's facts of the record (stats, prepare)

@@ -217,6 +217,16 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
   }
   if (errors()) return;
 
+  if (options.write_as && *options.write_as != OutputFormat::kDpo && example.kind == ExampleKind::kPreference) {
+    // Written as a chat (its prompt and the preferred answer). The limit was checked on the pair
+    // (its longer half), as validate does; the tokens, hash and facts below describe what is
+    // written, so the manifest agrees with `tokens` and `stats` over the output.
+    example.kind = ExampleKind::kChat;
+    for (Message& m : example.preferred) example.messages.push_back(std::move(m));
+    example.preferred.clear();
+    example.non_preferred.clear();
+    if (options.tokens) out.tokens = count_example_tokens(*options.tokens->encoding, example);
+  }
   if (options.write_as) {
     if (std::optional<Diagnostic> problem = write_example(example, *options.write_as, out.line)) {
       problem->severity = Severity::kError;  // nothing can be written: rejected whatever the config

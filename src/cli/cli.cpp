@@ -23,7 +23,7 @@ constexpr CommandSpec kCommands[] = {
      setup_stats},
     {"leakage", "Find validation examples that are exact or near copies of training examples",
      setup_leakage},
-    {"tokens", "Count tokens exactly (tiktoken-compatible) in text or chat JSONL", setup_tokens},
+    {"tokens", "Count tokens exactly (tiktoken-compatible) in text files or per dataset record", setup_tokens},
     {"models", "List fine-tunable models: encoding and maximum tokens per example", setup_models},
     {"rules", "List every rule: id, default severity, what it checks", setup_rules},
 };

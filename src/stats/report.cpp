@@ -253,11 +253,14 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.tokens_histogram = make_histogram(total, r.tokens_per_example);
   if (options.token_limit) {
     // Over-limit examples are rejected by too-many-tokens, as validate and prepare do; those kept
-    // (the rule set to a warning or turned off) are measured and counted too.
-    const auto rejected = acc.reject_rules_.find(std::string(rule_name(RuleId::kTooManyTokens)));
-    const auto first_over = std::upper_bound(total.begin(), total.end(), *options.token_limit);
-    r.examples_over_limit = static_cast<uint64_t>(total.end() - first_over) +
-                            (rejected == acc.reject_rules_.end() ? 0 : rejected->second.count);
+    // (the rule set to a warning) carry it as a warning. The analysis decides both, on the pair's
+    // longer half for a preference pair, so the report does not recount.
+    uint64_t over = 0;
+    for (const auto* rules : {&acc.reject_rules_, &acc.warning_rules_}) {
+      const auto found = rules->find(std::string(rule_name(RuleId::kTooManyTokens)));
+      if (found != rules->end()) over += found->second.count;
+    }
+    r.examples_over_limit = over;
   }
 
   r.answers = acc.answers_;
