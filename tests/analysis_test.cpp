@@ -7,22 +7,14 @@
 #include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
+#include "example_builders.hpp"
+
 using namespace tuneprep;
 
 namespace {
 
-Message message(Role role, std::string content) {
-  Message m;
-  m.role = role;
-  m.content = std::move(content);
-  return m;
-}
-
-Example chat(std::initializer_list<std::pair<Role, std::string>> turns) {
-  Example example;
-  for (const auto& [role, text] : turns) example.messages.push_back(message(role, text));
-  return example;
-}
+using test::chat;
+using test::message;
 
 // 80 distinct words.
 std::string long_text(int seed) {

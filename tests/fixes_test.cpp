@@ -4,15 +4,14 @@
 #include "tuneprep/checks.hpp"
 #include "tuneprep/fixes.hpp"
 
+#include "example_builders.hpp"
+
 using namespace tuneprep;
 
 namespace {
-Message msg(Role role, std::string text) {
-  Message m;
-  m.role = role;
-  m.content = std::move(text);
-  return m;
-}
+using test::message;
+// The short name these tests use.
+inline Message msg(Role role, std::string text) { return message(role, std::move(text)); }
 std::vector<std::string> contents(const std::vector<Message>& messages) {
   std::vector<std::string> out;
   for (const Message& m : messages) out.push_back(std::string(role_name(m.role)) + ":" + m.content.value_or("<none>"));

@@ -12,6 +12,8 @@
 #include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
+#include "example_builders.hpp"
+
 #include "temp_dir.hpp"
 
 using namespace tuneprep;
@@ -19,18 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Message message(Role role, std::string content) {
-  Message m;
-  m.role = role;
-  m.content = std::move(content);
-  return m;
-}
-
-Example chat(std::initializer_list<std::pair<Role, std::string>> turns) {
-  Example example;
-  for (const auto& [role, text] : turns) example.messages.push_back(message(role, text));
-  return example;
-}
+using test::chat;
+using test::message;
 
 std::string chat_line(const std::string& user, const std::string& assistant) {
   return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + user + "\"},{\"role\":\"assistant\",\"content\":\"" +

@@ -12,6 +12,8 @@
 #include "tuneprep/analysis.hpp"
 #include "tuneprep/tokenizer.hpp"
 
+#include "example_builders.hpp"
+
 using namespace tuneprep;
 
 namespace {
@@ -211,16 +213,7 @@ TEST_CASE("models resolve by exact name, longest prefix and fine-tuned id") {
   }
 }
 
-namespace {
-
-Message message(Role role, std::string content) {
-  Message m;
-  m.role = role;
-  m.content = std::move(content);
-  return m;
-}
-
-}  // namespace
+using test::message;
 
 TEST_CASE("chat accounting follows the cookbook formula and splits trained tokens") {
   const Encoding& cl = Encoding::get(EncodingId::kCl100kBase);
