@@ -71,13 +71,14 @@ struct RuleChecker::Impl {
 
   RuleConfig config;
   const checks::ContentPatterns& patterns = checks::ContentPatterns::instance();
+  checks::ContentPatterns::Scratch scratch = patterns.make_scratch();  // this thread's
   bool run_pattern_set = false;
   bool check_responses = false;
   simdjson::dom::parser calls_parser;
   simdjson::dom::parser arguments_parser;
   simdjson::dom::parser tools_parser;
-  std::vector<int> hits;  // patterns the set found somewhere in the example, sorted
-  std::string joined;     // every content string of the example, for the one set scan
+  std::vector<int> hits;  // patterns the prefilter may have found in the example, sorted
+  std::string joined;     // every content string of the example, for the one prefilter scan
   std::vector<checks::SentenceRef> sentences;
   std::vector<std::string> call_ids;    // ids of the open tool calls
   std::vector<std::string> tool_names;  // functions declared by `tools` / `functions`
@@ -304,7 +305,7 @@ struct RuleChecker::Impl {
     }
   }
 
-  // One RE2::Set scan over all content strings of the example joined: a call per string would
+  // One prefilter scan over all content strings of the example joined: a call per string would
   // cost more in per-call setup than in scanning short messages. A match that spans two strings
   // is harmless: the per-message confirmation below does not find it.
   void scan_patterns(const Example& example) {
@@ -318,11 +319,10 @@ struct RuleChecker::Impl {
         joined += "\n\n";
       }
     }
-    patterns.match(joined, hits);
-    std::sort(hits.begin(), hits.end());  // pattern order keeps output deterministic
+    patterns.match(joined, scratch, hits);  // in pattern order, which keeps output deterministic
   }
 
-  // The content rules: confirm the set's hits, O(1) padding check, one pass over responses.
+  // The content rules: confirm the prefilter's hits, O(1) padding check, one pass over responses.
   void check_content(const Message& m, std::string_view base, size_t i) {
     if (!m.content) return;
     const std::string_view text = *m.content;
