@@ -25,7 +25,7 @@ void add_rule_once(std::vector<std::string>& rules, RuleId rule) {
 
 }  // namespace
 
-// Per-thread state of facts_for: a RuleChecker holds RE2 scratch and JSON parsers that are not
+// Per-thread state of facts_for: a RuleChecker holds pattern scratch and JSON parsers that are not
 // shareable, and the diagnostics buffer is reused across records.
 struct StatsCollector::Threads {
   struct Local {

@@ -219,6 +219,9 @@ TEST_CASE("the content prefilter reports no pattern in plain prose") {
   CHECK(hits.empty());
   patterns.match("", scratch, hits);
   CHECK(hits.empty());
+  hits = {1};
+  patterns.match(std::string_view(), scratch, hits);
+  CHECK(hits.empty());
 }
 
 TEST_CASE("the content prefilter misses no RE2 hit in the public chat samples") {

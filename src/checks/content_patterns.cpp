@@ -287,6 +287,8 @@ ContentPatterns::~ContentPatterns() {
   hs_free_database(database_);
 }
 
+std::span<const ContentPattern> ContentPatterns::table() { return kPatterns; }
+
 const ContentPatterns& ContentPatterns::instance() {
   static const ContentPatterns patterns;  // thread-safe one-time initialisation
   return patterns;
@@ -303,10 +305,12 @@ void ContentPatterns::match(std::string_view text, Scratch& scratch, std::vector
   uint32_t found = 0;
   if (text.size() > std::numeric_limits<unsigned>::max()) {
     found = vectorscan_mask_;  // hs_scan takes a 32-bit length: let RE2 decide on such a text
-  } else {
+  } else if (!text.empty()) {  // hs_scan rejects the null data() of an empty view
     const hs_error_t status = hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,
                                       scratch.scratch_, on_match, &found);
-    if (status != HS_SUCCESS) internal_error("scanning with Vectorscan", "scratch in use or invalid");
+    if (status != HS_SUCCESS) {  // a scratch shared between threads or of another database
+      internal_error("scanning with Vectorscan", "hs_scan returned " + std::to_string(status));
+    }
   }
   const ByteHits bytes = scan_bytes(text);
   if (bytes.digit_groups) found |= uint32_t{1} << digit_groups_;

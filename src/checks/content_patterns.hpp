@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -65,6 +66,9 @@ class ContentPatterns {
     hs_scratch* scratch_;
   };
 
+  // The patterns alone, without compiling anything.
+  static std::span<const ContentPattern> table();
+  // Compiled on first use (about 0.1 s, mostly Vectorscan's compiler), then shared.
   static const ContentPatterns& instance();
   ~ContentPatterns();
 

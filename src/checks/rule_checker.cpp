@@ -2,6 +2,7 @@
 // content-quality rules over one normalized Example.
 #include <algorithm>
 #include <bitset>
+#include <optional>
 #include <string>
 
 #include <fmt/core.h>
@@ -63,15 +64,19 @@ std::string describe_hit(RuleId rule, std::string_view label, std::string_view m
 
 struct RuleChecker::Impl {
   explicit Impl(RuleConfig c) : config(std::move(c)) {
-    for (size_t i = 0; i < patterns.size(); ++i) {
-      run_pattern_set |= config.enabled(patterns.pattern(static_cast<int>(i)).rule);
+    for (const checks::ContentPattern& p : checks::ContentPatterns::table()) {
+      run_pattern_set |= config.enabled(p.rule);
+    }
+    if (run_pattern_set) {  // compiling the prefilter takes about 0.1 s: only when some rule needs it
+      patterns = &checks::ContentPatterns::instance();
+      scratch.emplace(patterns->make_scratch());
     }
     check_responses = config.enabled(RuleId::kRepeatedText) || config.enabled(RuleId::kTruncatedResponse);
   }
 
   RuleConfig config;
-  const checks::ContentPatterns& patterns = checks::ContentPatterns::instance();
-  checks::ContentPatterns::Scratch scratch = patterns.make_scratch();  // this thread's
+  const checks::ContentPatterns* patterns = nullptr;         // when a pattern rule is enabled
+  std::optional<checks::ContentPatterns::Scratch> scratch;  // this thread's, with `patterns`
   bool run_pattern_set = false;
   bool check_responses = false;
   simdjson::dom::parser calls_parser;
@@ -319,7 +324,7 @@ struct RuleChecker::Impl {
         joined += "\n\n";
       }
     }
-    patterns.match(joined, scratch, hits);  // in pattern order, which keeps output deterministic
+    patterns->match(joined, *scratch, hits);  // in pattern order, which keeps output deterministic
   }
 
   // The content rules: confirm the prefilter's hits, O(1) padding check, one pass over responses.
@@ -350,11 +355,11 @@ struct RuleChecker::Impl {
       {
         std::bitset<kRuleCount> reported;
         for (int index : hits) {
-          const checks::ContentPattern& p = patterns.pattern(index);
+          const checks::ContentPattern& p = patterns->pattern(index);
           const auto rule_index = static_cast<size_t>(p.rule);
           if (reported[rule_index] || !config.enabled(p.rule)) continue;
           if (p.rule == RuleId::kRefusalBoilerplate && m.role != Role::kAssistant) continue;
-          if (auto found = checks::find_confirmed(patterns, index, text)) {
+          if (auto found = checks::find_confirmed(*patterns, index, text)) {
             reported.set(rule_index);
             emit(p.rule, describe_hit(p.rule, p.label, *found), at());
           }
