@@ -24,14 +24,15 @@ namespace {
 //
 // Each prefilter must match wherever its RE2 pattern does (it may match more). Vectorscan is
 // only fast when it can look for a literal first, so a prefilter starts or ends at one: the
-// e-mail prefilter starts at '@' (even one class byte before it halves the speed of the whole
-// database), the tag prefilter ends right after the tag name, key prefilters stop at the
-// minimum length. They are compiled over
-// bytes, not UTF-8, so that no input can be invalid for them: non-ASCII is spelled as its UTF-8
-// bytes. RE2's (?i) also folds U+017F (ſ) to s and U+212A (Kelvin sign) to k; Vectorscan's
-// caseless mode does not, so the caseless prefilters report either character anywhere.
-// The digit patterns have no literal at all and control characters are single bytes: the byte
-// scans in scan_bytes find those.
+// e-mail prefilter starts at '@' (with one class byte before it the whole database ran at half
+// the speed), the tag prefilter ends at the word boundary after the tag name. Repeats are cut
+// short (a key prefix and 8 of its characters, the phone number's first 7 bytes): what the
+// database matches hardly changes, and it compiles faster (compiling is the prefilter's fixed
+// cost per process, about 0.1 s: docs/performance.md). They are compiled over bytes, not UTF-8, so that no input can be invalid
+// for them: non-ASCII is spelled as its UTF-8 bytes. RE2's (?i) also folds U+017F (ſ) to s and
+// U+212A (Kelvin sign) to k; Vectorscan's caseless mode does not, so the caseless prefilters
+// report either character anywhere. The digit patterns have no literal at all and control
+// characters are single bytes: the byte scans in scan_bytes find those.
 constexpr ContentPattern kPatterns[] = {
     {RuleId::kPiiEmail, "an e-mail address",
      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", Confirm::kEmail,
@@ -40,8 +41,7 @@ constexpr ContentPattern kPatterns[] = {
     // ((555) 123-4567, 555-123-4567, 555.123.4567).
     {RuleId::kPiiPhone, "a phone number",
      R"(\+[1-9][0-9]{0,2}[ .-]?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,4}(?:[ .-]?[0-9]{2,4}){2,4})",
-     Confirm::kPhone, Prefilter::kVectorscan,
-     R"(\+[1-9][0-9]{0,2}[ .-]?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,4}(?:[ .-]?[0-9]{2,4}){2,4})"},
+     Confirm::kPhone, Prefilter::kVectorscan, R"(\+[1-9][0-9 .()-]{5})"},
     {RuleId::kPiiPhone, "a phone number", R"((?:\([0-9]{3}\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4})",
      Confirm::kPhone, Prefilter::kDigitGroups, {}},
     // 13 to 19 digits, optionally grouped by spaces or dashes, starting with a card issuer digit.
@@ -49,27 +49,27 @@ constexpr ContentPattern kPatterns[] = {
      Confirm::kCard, Prefilter::kCardDigits, {}},
     {RuleId::kSecretKey, "an OpenAI-style API key",
      R"(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})", Confirm::kToken, Prefilter::kVectorscan,
-     R"(sk-[A-Za-z0-9_-]{20})"},
+     R"(sk-[A-Za-z0-9_-]{12})"},
     {RuleId::kSecretKey, "an AWS access key id", R"((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})",
-     Confirm::kToken, Prefilter::kVectorscan, R"((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})"},
+     Confirm::kToken, Prefilter::kVectorscan, R"((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{8})"},
     {RuleId::kSecretKey, "a GitHub token", R"(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})",
-     Confirm::kToken, Prefilter::kVectorscan, R"(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{50})"},
+     Confirm::kToken, Prefilter::kVectorscan, R"(gh[pousr]_[A-Za-z0-9]{8}|github_pat_[A-Za-z0-9_]{8})"},
     {RuleId::kSecretKey, "a Slack token", R"(xox[abposr]-[A-Za-z0-9-]{10,})", Confirm::kToken,
      Prefilter::kVectorscan, R"(xox[abposr]-[A-Za-z0-9-]{10})"},
     {RuleId::kSecretKey, "a Google API key", R"(AIza[0-9A-Za-z_-]{35})", Confirm::kToken,
-     Prefilter::kVectorscan, R"(AIza[0-9A-Za-z_-]{35})"},
+     Prefilter::kVectorscan, R"(AIza[0-9A-Za-z_-]{8})"},
     {RuleId::kSecretKey, "a Stripe live key", R"([rs]k_live_[0-9A-Za-z]{16,})", Confirm::kToken,
-     Prefilter::kVectorscan, R"([rs]k_live_[0-9A-Za-z]{16})"},
+     Prefilter::kVectorscan, R"([rs]k_live_[0-9A-Za-z]{8})"},
     {RuleId::kSecretKey, "a private key block", R"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)",
      Confirm::kNone, Prefilter::kVectorscan, R"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY)"},
     {RuleId::kHtmlMarkup, "an HTML tag",
      R"((?i)</?(?:a|abbr|b|blockquote|body|br|button|center|div|dl|dd|dt|em|font|form|h[1-6]|head|hr|html|i|iframe|img|input|label|li|link|meta|nav|ol|p|script|section|select|small|span|strong|style|sub|sup|table|tbody|td|textarea|th|thead|title|tr|u|ul)(?:\s[^<>]*)?/?>)",
      Confirm::kOutsideCode, Prefilter::kVectorscan,
-     R"((?i)</?(?:a|abbr|b|blockquote|body|br|button|center|div|dl|dd|dt|em|font|form|h[1-6]|head|hr|html|i|iframe|img|input|label|li|link|meta|nav|ol|p|script|section|select|small|span|strong|style|sub|sup|table|tbody|td|textarea|th|thead|title|tr|u|ul)[\s/>]|\xC5\xBF|\xE2\x84\xAA)"},
+     R"((?i)</?(?:a|abbr|b|blockquote|body|br|button|center|div|dl|dd|dt|em|font|form|h[1-6]|head|hr|html|i|iframe|img|input|label|li|link|meta|nav|ol|p|script|section|select|small|span|strong|style|sub|sup|table|tbody|td|textarea|th|thead|title|tr|u|ul)\b|\xC5\xBF|\xE2\x84\xAA)"},
     {RuleId::kHtmlMarkup, "an HTML entity",
      R"(&(?:nbsp|amp|lt|gt|quot|apos|mdash|ndash|hellip|rsquo|lsquo|rdquo|ldquo|#[0-9]{2,6}|#[xX][0-9a-fA-F]{2,6});)",
      Confirm::kOutsideCode, Prefilter::kVectorscan,
-     R"(&(?:nbsp|amp|lt|gt|quot|apos|mdash|ndash|hellip|rsquo|lsquo|rdquo|ldquo|#[0-9]{2,6}|#[xX][0-9a-fA-F]{2,6});)"},
+     R"(&(?:nbsp|amp|lt|gt|quot|apos|mdash|ndash|hellip|rsquo|lsquo|rdquo|ldquo|#[0-9]{2}|#[xX][0-9a-fA-F]{2}))"},
     // UTF-8 read as Latin-1 or Windows-1252: "Ã©" for é, "Â " for a no-break space, "â€™" for ’;
     // and U+FFFD, left behind by a decoder that gave up. The prefilter: Â or Ã, then the first
     // byte of one of the characters that may follow (C2 for U+0080-U+00BF, C5/C6/CB for the
