@@ -239,7 +239,8 @@ void bench_real(const std::vector<std::string>& paths, const RE2::Set& set, int 
   const double mb = static_cast<double>(content_bytes * repeat) / 1e6;
   std::printf("real data: %zu files, %zu examples, %zu messages, %.2f MB of content (scanned %zu times per run)\n",
               paths.size(), examples.size(), messages, static_cast<double>(content_bytes) / 1e6, repeat);
-  std::printf("  pattern hits per pass: RE2::Set %zu, prefilter %zu; examples the prefilter sends to RE2: %zu of %zu (%.1f%% of content bytes)\n",
+  std::printf("  pattern hits per pass: RE2::Set %zu, prefilter %zu; "
+              "examples the prefilter sends to RE2: %zu of %zu (%.1f%% of content bytes)\n",
               set_hits, prefilter_hits, prefiltered_examples, examples.size(),
               100.0 * static_cast<double>(prefiltered_bytes) / static_cast<double>(content_bytes));
   std::printf("  RE2::Set of the 16 patterns (before)   %8.0f MB/s of content\n", mb / t_set);

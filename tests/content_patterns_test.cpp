@@ -258,7 +258,9 @@ TEST_CASE("the content prefilter misses no RE2 hit around generated hits") {
       }
     }
     for (size_t cut = 1; cut < seed.size(); ++cut) {  // split by a newline, and cut short
-      for (const std::string& v : {seed.substr(0, cut) + "\n" + seed.substr(cut), seed.substr(0, cut), seed.substr(cut)}) {
+      const std::string head = seed.substr(0, cut);
+      const std::string tail = seed.substr(cut);
+      for (const std::string& v : {head + "\n" + tail, head, tail}) {
         for (const char* before : {"", " ", "\n", "\xC3\xA9"}) {
           for (const char* after : {"", " ", "\n", "\xC3\xA9"}) oracle.check(before + v + after);
         }

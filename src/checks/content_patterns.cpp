@@ -28,11 +28,12 @@ namespace {
 // the speed), the tag prefilter ends at the word boundary after the tag name. Repeats are cut
 // short (a key prefix and 8 of its characters, the phone number's first 7 bytes): what the
 // database matches hardly changes, and it compiles faster (compiling is the prefilter's fixed
-// cost per process, about 0.1 s: docs/performance.md). They are compiled over bytes, not UTF-8, so that no input can be invalid
-// for them: non-ASCII is spelled as its UTF-8 bytes. RE2's (?i) also folds U+017F (ſ) to s and
-// U+212A (Kelvin sign) to k; Vectorscan's caseless mode does not, so the caseless prefilters
-// report either character anywhere. The digit patterns have no literal at all and control
-// characters are single bytes: the byte scans in scan_bytes find those.
+// cost per process, about 0.1 s: docs/performance.md). They are compiled over bytes, not UTF-8,
+// so that no input can be invalid for them: non-ASCII is spelled as its UTF-8 bytes. RE2's (?i)
+// also folds U+017F (ſ) to s and U+212A (Kelvin sign) to k; Vectorscan's caseless mode does not,
+// so the caseless prefilters report either character anywhere. The digit patterns have no
+// literal at all and control characters are single bytes: the byte scans in scan_bytes find
+// those.
 constexpr ContentPattern kPatterns[] = {
     {RuleId::kPiiEmail, "an e-mail address",
      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", Confirm::kEmail,
@@ -122,8 +123,8 @@ inline BlockMasks block_masks(const unsigned char* p) {
     const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
     const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);  // d <= 9 unsigned
     const __m128i c0 = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-    const __m128i space = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nine), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    const __m128i tab_or_lf = _mm_or_si128(_mm_cmpeq_epi8(v, nine), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    const __m128i space = _mm_or_si128(tab_or_lf, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
     controls = _mm_or_si128(controls, _mm_andnot_si128(space, c0));
     controls = _mm_or_si128(controls, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
     m.digit |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(digit))) << (16 * k);
@@ -149,7 +150,9 @@ bool is_separator(unsigned char c) { return c == ' ' || c == '.' || c == '-'; }
 // last group): "555-123-4567", "555.123 4567", "(555) 123-4567", "(555)123-4567". Its groups
 // are fixed, so this is the pattern itself, up to where the match may begin.
 bool digit_groups_at(const unsigned char* s, size_t start) {
-  auto digits3 = [&](size_t end) { return is_digit(s[end - 1]) && is_digit(s[end - 2]) && is_digit(s[end - 3]); };
+  auto digits3 = [&](size_t end) {  // the 3 bytes before `end`
+    return is_digit(s[end - 1]) && is_digit(s[end - 2]) && is_digit(s[end - 3]);
+  };
   if (start < 8 || !is_separator(s[start - 1]) || !digits3(start - 1)) return false;
   size_t k = start - 5;  // the byte before the middle group
   if (s[k] == ' ' && s[k - 1] == ')') --k;
@@ -157,8 +160,9 @@ bool digit_groups_at(const unsigned char* s, size_t start) {
   return is_separator(s[k]) && k >= 3 && digits3(k);
 }
 
-// 13 digits from the digit at `i` on, with at most one ' ' or '-' between two digits: a card
-// match lies inside such a run, which reaches it from the first digit of any of its groups.
+// 13 digits from the digit at `i` on, with at most one ' ' or '-' between two digits. A card
+// match lies in such a run and begins with 4 digits, so counting from the start of the digit
+// group it begins in (or of an earlier group of the same run) reaches 13.
 bool card_digits_from(const unsigned char* s, size_t n, size_t i) {
   int digits = 0;
   while (i < n) {

@@ -70,6 +70,8 @@ class ContentPatterns {
   static std::span<const ContentPattern> table();
   // Compiled on first use (about 0.1 s, mostly Vectorscan's compiler), then shared.
   static const ContentPatterns& instance();
+  ContentPatterns(const ContentPatterns&) = delete;  // owns the database
+  ContentPatterns& operator=(const ContentPatterns&) = delete;
   ~ContentPatterns();
 
   Scratch make_scratch() const;
