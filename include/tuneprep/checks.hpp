@@ -21,10 +21,11 @@
 namespace tuneprep {
 
 // Runs every enabled RuleChecker rule (see rules.hpp: the ids marked "checks: RuleChecker", plus
-// control-character) over one example. The pattern rules share one RE2::Set compiled once per
-// process; each content string is scanned by it once, and only its hits are confirmed by rule
-// (Luhn for card numbers, boundaries, placeholders, code spans). Holds reusable scratch buffers
-// and JSON parsers: use one RuleChecker per thread.
+// control-character) over one example. The pattern rules share one prefilter compiled once per
+// process (Vectorscan and byte scans); each content string is scanned by it once, and only the
+// patterns it reports are run with RE2 and confirmed by rule (Luhn for card numbers, boundaries,
+// placeholders, code spans). Holds reusable scratch buffers (Vectorscan's among them) and JSON
+// parsers: use one RuleChecker per thread.
 class RuleChecker {
  public:
   explicit RuleChecker(RuleConfig config);

@@ -62,7 +62,7 @@ enum class RuleId : uint16_t {
   // dataset level (pipeline; diagnostics built by checks.hpp)
   kTooFewExamples,           // pipeline: fewer than 10 (error) or 50 (warning) examples
   kDuplicateExample,         // pipeline: an exact duplicate of an earlier example
-  // content quality (checks: RuleChecker; one shared RE2::Set prefilter)
+  // content quality (checks: RuleChecker; one shared Vectorscan prefilter, RE2 confirms)
   kPiiEmail,                 // checks: an e-mail address
   kPiiPhone,                 // checks: a phone number
   kPiiCreditCard,            // checks: a Luhn-valid payment card number

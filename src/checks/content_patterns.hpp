@@ -1,15 +1,20 @@
-// content_patterns: the pattern rules' regular expressions, compiled once into one RE2::Set (the
-// prefilter every content string goes through) plus one RE2 per pattern to find and confirm hits.
+// content_patterns: the pattern rules' regular expressions. A prefilter (one Vectorscan database
+// compiled once per process, plus SIMD byte-class scans) says which patterns may match a content
+// string; one RE2 per pattern then finds and confirms the hits in the few strings it lets through.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include <re2/re2.h>
-#include <re2/set.h>
 
 #include "tuneprep/rules.hpp"
+
+struct hs_database;  // Vectorscan (hs.h), kept out of this header
+struct hs_scratch;
 
 namespace tuneprep::checks {
 
@@ -23,21 +28,58 @@ enum class Confirm : uint8_t {
   kOutsideCode,  // not inside a Markdown code span or fenced block
 };
 
-struct ContentPattern {
-  RuleId rule;
-  std::string_view label;  // what was found, for the message ("e-mail address")
-  std::string_view regex;  // RE2 syntax, no capturing groups
-  Confirm confirm;
+// How the prefilter finds a pattern's candidates. Every prefilter may report a pattern that RE2
+// then does not find, never the reverse (tests/content_patterns_test.cpp checks it per pattern).
+enum class Prefilter : uint8_t {
+  kVectorscan,    // `prefilter` is a Vectorscan pattern, starting or ending at a literal
+  kDigitGroups,   // byte scan: the 3-3-4 digit groups of a North American number
+  kCardDigits,    // byte scan: 13+ digits with at most one ' ' or '-' between two of them
+  kControlBytes,  // byte scan: C0 controls but tab/LF/CR, DEL, C1 controls (C2 80..C2 9F)
 };
 
-// Immutable after construction, so one instance is shared by every thread (RE2 and RE2::Set are
-// thread-safe for matching).
+struct ContentPattern {
+  RuleId rule;
+  std::string_view label;      // what was found, for the message ("e-mail address")
+  std::string_view regex;      // RE2 syntax, no capturing groups: what a hit is
+  Confirm confirm;
+  Prefilter scan;
+  std::string_view prefilter;  // Vectorscan syntax over bytes (no UTF-8 mode); kVectorscan only
+};
+
+// Immutable after construction, so one instance is shared by every thread (RE2 and a Vectorscan
+// database are thread-safe for matching); each thread brings its own Scratch.
 class ContentPatterns {
  public:
-  static const ContentPatterns& instance();
+  // Vectorscan's per-scan working memory: one per thread (RuleChecker holds one), cloned from
+  // the process's prototype. Move-only.
+  class Scratch {
+   public:
+    Scratch(Scratch&& other) noexcept : scratch_(other.scratch_) { other.scratch_ = nullptr; }
+    Scratch& operator=(Scratch&& other) noexcept;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch();
 
-  // Indices of the patterns that match somewhere in `text` (`hits` is cleared first).
-  void match(std::string_view text, std::vector<int>& hits) const;
+   private:
+    friend class ContentPatterns;
+    explicit Scratch(hs_scratch* scratch) : scratch_(scratch) {}
+    hs_scratch* scratch_;
+  };
+
+  // The patterns alone, without compiling anything.
+  static std::span<const ContentPattern> table();
+  // Compiled on first use (about 0.1 s, mostly Vectorscan's compiler), then shared.
+  static const ContentPatterns& instance();
+  ContentPatterns(const ContentPatterns&) = delete;  // owns the database
+  ContentPatterns& operator=(const ContentPatterns&) = delete;
+  ~ContentPatterns();
+
+  Scratch make_scratch() const;
+
+  // Indices, ascending, of the patterns that may match somewhere in `text` (`hits` is cleared
+  // first): every pattern whose RE2 finds a hit in `text` is among them; others may be too.
+  void match(std::string_view text, Scratch& scratch, std::vector<int>& hits) const;
+
   const ContentPattern& pattern(int index) const { return patterns_[index]; }
   const RE2& regex(int index) const { return *regexes_[index]; }
   size_t size() const { return patterns_.size(); }
@@ -46,7 +88,12 @@ class ContentPatterns {
   ContentPatterns();
   std::vector<ContentPattern> patterns_;
   std::vector<std::unique_ptr<RE2>> regexes_;
-  std::unique_ptr<RE2::Set> set_;
+  hs_database* database_ = nullptr;
+  hs_scratch* prototype_ = nullptr;
+  uint32_t vectorscan_mask_ = 0;  // bit i: pattern i is in the database
+  int digit_groups_ = -1;         // the index of each byte-scanned pattern
+  int card_digits_ = -1;
+  int control_bytes_ = -1;
 };
 
 }  // namespace tuneprep::checks

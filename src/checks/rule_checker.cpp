@@ -2,6 +2,7 @@
 // content-quality rules over one normalized Example.
 #include <algorithm>
 #include <bitset>
+#include <optional>
 #include <string>
 
 #include <fmt/core.h>
@@ -63,21 +64,26 @@ std::string describe_hit(RuleId rule, std::string_view label, std::string_view m
 
 struct RuleChecker::Impl {
   explicit Impl(RuleConfig c) : config(std::move(c)) {
-    for (size_t i = 0; i < patterns.size(); ++i) {
-      run_pattern_set |= config.enabled(patterns.pattern(static_cast<int>(i)).rule);
+    for (const checks::ContentPattern& p : checks::ContentPatterns::table()) {
+      run_pattern_set |= config.enabled(p.rule);
+    }
+    if (run_pattern_set) {  // compiling the prefilter takes about 0.1 s: only when some rule needs it
+      patterns = &checks::ContentPatterns::instance();
+      scratch.emplace(patterns->make_scratch());
     }
     check_responses = config.enabled(RuleId::kRepeatedText) || config.enabled(RuleId::kTruncatedResponse);
   }
 
   RuleConfig config;
-  const checks::ContentPatterns& patterns = checks::ContentPatterns::instance();
+  const checks::ContentPatterns* patterns = nullptr;         // when a pattern rule is enabled
+  std::optional<checks::ContentPatterns::Scratch> scratch;  // this thread's, with `patterns`
   bool run_pattern_set = false;
   bool check_responses = false;
   simdjson::dom::parser calls_parser;
   simdjson::dom::parser arguments_parser;
   simdjson::dom::parser tools_parser;
-  std::vector<int> hits;  // patterns the set found somewhere in the example, sorted
-  std::string joined;     // every content string of the example, for the one set scan
+  std::vector<int> hits;  // patterns the prefilter may have found in the example, sorted
+  std::string joined;     // every content string of the example, for the one prefilter scan
   std::vector<checks::SentenceRef> sentences;
   std::vector<std::string> call_ids;    // ids of the open tool calls
   std::vector<std::string> tool_names;  // functions declared by `tools` / `functions`
@@ -304,7 +310,7 @@ struct RuleChecker::Impl {
     }
   }
 
-  // One RE2::Set scan over all content strings of the example joined: a call per string would
+  // One prefilter scan over all content strings of the example joined: a call per string would
   // cost more in per-call setup than in scanning short messages. A match that spans two strings
   // is harmless: the per-message confirmation below does not find it.
   void scan_patterns(const Example& example) {
@@ -318,11 +324,10 @@ struct RuleChecker::Impl {
         joined += "\n\n";
       }
     }
-    patterns.match(joined, hits);
-    std::sort(hits.begin(), hits.end());  // pattern order keeps output deterministic
+    patterns->match(joined, *scratch, hits);  // in pattern order, which keeps output deterministic
   }
 
-  // The content rules: confirm the set's hits, O(1) padding check, one pass over responses.
+  // The content rules: confirm the prefilter's hits, O(1) padding check, one pass over responses.
   void check_content(const Message& m, std::string_view base, size_t i) {
     if (!m.content) return;
     const std::string_view text = *m.content;
@@ -350,11 +355,11 @@ struct RuleChecker::Impl {
       {
         std::bitset<kRuleCount> reported;
         for (int index : hits) {
-          const checks::ContentPattern& p = patterns.pattern(index);
+          const checks::ContentPattern& p = patterns->pattern(index);
           const auto rule_index = static_cast<size_t>(p.rule);
           if (reported[rule_index] || !config.enabled(p.rule)) continue;
           if (p.rule == RuleId::kRefusalBoilerplate && m.role != Role::kAssistant) continue;
-          if (auto found = checks::find_confirmed(patterns, index, text)) {
+          if (auto found = checks::find_confirmed(*patterns, index, text)) {
             reported.set(rule_index);
             emit(p.rule, describe_hit(p.rule, p.label, *found), at());
           }
