@@ -170,7 +170,8 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       ->delimiter(',')
       ->check(CLI::IsMember({"json", "html", "md", "markdown"}));
   command.add_flag("--findings", p.report_findings,
-                   "Run the content rules (PII, secrets, refusals, ...) for the report's warnings (slower)");
+                   "Also run the rules below error severity (PII, secrets, refusals, ...) for the report's "
+                   "warnings (slower)");
   command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
   command.add_flag("--timings", p.timings, "Print the seconds and records of every stage on stderr");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
