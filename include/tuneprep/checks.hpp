@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -46,9 +47,10 @@ class RuleChecker {
 
 // unknown-key: keys of the raw JSON record that `format` does not define, at the top level and in
 // message objects (they are dropped on output). `record_text` is the record's JSON text as read.
-// CSV records have no keys: nothing is reported for SourceFormat::kCsv.
+// CSV records have no keys: nothing is reported for SourceFormat::kCsv. `mapped_keys` are the
+// top-level keys a key mapping (--map) names: known whatever the shape.
 void check_unknown_keys(std::string_view record_text, SourceFormat format, const RuleConfig& config,
-                        std::vector<Diagnostic>& out);
+                        std::vector<Diagnostic>& out, std::span<const std::string> mapped_keys = {});
 
 // bom-or-crlf: a UTF-8 byte-order mark at the start of the record text, or a carriage return in it
 // (a CR LF line end when the reader keeps the CR in Record::text, or CR LF inside a multi-line

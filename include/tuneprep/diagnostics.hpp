@@ -76,6 +76,11 @@ enum class RuleId : uint16_t {
   // token limits and dataset consistency (validate and prepare)
   kTooManyTokens,            // validate, prepare: the example has more tokens than the model allows
   kConflictingAnswers,       // validate, prepare: the same prompt appears with different answers
+  // added with the real-dataset shapes
+  kKtoUndesirable,           // schema (write_example): a KTO label:false record written as supervised data
+  kSpecialTokenLiteral,      // checks: a chat-template or end-of-text token written into content
+  kPlaceholderInput,         // checks: an Alpaca input that means "no input" appended to the prompt
+  kUnfilledTemplate,         // checks: a {{placeholder}} left in content
   kCount_
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tuneprep/rules.hpp"
@@ -60,6 +61,15 @@ std::optional<RuleConfigError> apply_rule_options(RuleConfig& config, const Rule
 // Same order and error rules as apply_rule_options; `source_name` prefixes messages (the path).
 std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
                                                 std::string_view source_name);
+
+// Reads the `[map]` table of a tuneprep.toml document (a key mapping for JSON input, as
+// LLaMA-Factory's dataset_info.json `columns`):
+//   [map]
+//   prompt = "question"
+//   response = "answer"
+// into (field, key) pairs in file order. Values must be strings; fields are checked by the caller.
+std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
+                                             std::vector<std::pair<std::string, std::string>>& mappings);
 
 // The message for an unknown rule id: names it, suggests the closest id, lists every valid id.
 std::string unknown_rule_message(std::string_view id);

@@ -61,7 +61,7 @@ void add_input_options(CLI::App& command, std::vector<std::string>& inputs, Read
 // --format alone, for commands whose inputs are not a list (leakage's two files).
 void add_format_option(CLI::App& command, NormalizeOptions& normalize, std::string_view help);
 // --prompt-col, --response-col and --system-col alone.
-void add_csv_column_options(CLI::App& command, ReaderOptions& reader);
+void add_csv_column_options(CLI::App& command, ReaderOptions& reader, NormalizeOptions* normalize = nullptr);
 // --max-record-bytes.
 void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
 
@@ -73,7 +73,9 @@ std::optional<uint64_t> parse_byte_size(std::string_view text);
 // Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
 // file exists (no file is no error). Returns a one-line error message for an unreadable file or
 // a bad table; `config` is left unchanged then.
-std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config);
+// Also reads the [map] table into normalize->key_map when `normalize` is given.
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
+                                             NormalizeOptions* normalize = nullptr);
 
 // Subcommand setups, one per src/cli/<name>_command.cpp.
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);

@@ -22,10 +22,45 @@ void add_format_option(CLI::App& command, NormalizeOptions& normalize, std::stri
       ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
 }
 
-void add_csv_column_options(CLI::App& command, ReaderOptions& reader) {
-  command.add_option("--prompt-col", reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", reader.system_column, "CSV column holding the system prompt");
+namespace {
+
+// FIELD=KEY items of --map, checked; an error names the valid fields.
+void add_key_mappings(const std::vector<std::string>& items, std::vector<KeyMapping>& out) {
+  for (const std::string& item : items) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      throw CLI::ValidationError("--map", "expects FIELD=KEY (e.g. response=answer), got '" + item + "'");
+    }
+    const std::string field = item.substr(0, eq);
+    if (!is_mappable_field(field)) {
+      throw CLI::ValidationError("--map", "unknown field '" + field + "' (fields: " + std::string(mappable_fields()) + ")");
+    }
+    out.push_back({field, item.substr(eq + 1)});
+  }
+}
+
+}  // namespace
+
+void add_csv_column_options(CLI::App& command, ReaderOptions& reader, NormalizeOptions* normalize) {
+  // The column options name JSON keys too (--map prompt=KEY ...), so one flag works for either input.
+  auto column = [&command, normalize](const char* flag, std::string& target, const char* field, const char* help) {
+    command.add_option_function<std::string>(
+        flag,
+        [&target, normalize, field](const std::string& name) {
+          target = name;
+          if (normalize != nullptr) normalize->key_map.push_back({field, name});
+        },
+        help);
+  };
+  column("--prompt-col", reader.prompt_column, "prompt", "CSV column (or JSON key) holding the user prompt");
+  column("--response-col", reader.response_column, "response", "CSV column (or JSON key) holding the assistant answer");
+  column("--system-col", reader.system_column, "system", "CSV column (or JSON key) holding the system prompt");
+  if (normalize != nullptr) {
+    command.add_option_function<std::vector<std::string>>(
+        "--map", [normalize](const std::vector<std::string>& items) { add_key_mappings(items, normalize->key_map); },
+        "Read a field from another JSON key: FIELD=KEY, repeatable (fields: prompt, query, response, history, "
+        "system, messages, chosen, rejected, tools, label)");
+  }
   command
       .add_option_function<std::string>(
           "--delimiter",
@@ -38,7 +73,7 @@ void add_input_options(CLI::App& command, std::vector<std::string>& inputs, Read
                        NormalizeOptions& normalize, std::string_view system_help) {
   command.add_option("inputs", inputs, "Input files, directories (searched recursively) or - for stdin")->required();
   add_format_option(command, normalize, "Input shape (auto detects per record)");
-  add_csv_column_options(command, reader);
+  add_csv_column_options(command, reader, &normalize);
   command.add_option("--system", normalize.system_prompt, std::string(system_help));
 }
 
@@ -91,7 +126,8 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   return bytes;
 }
 
-std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config) {
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
+                                             NormalizeOptions* normalize) {
   std::string path = global.config_path;
   if (path.empty()) {
     std::error_code ec;
@@ -103,6 +139,19 @@ std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleCo
   std::ostringstream text;
   text << in.rdbuf();
   if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
+  if (normalize != nullptr) {
+    std::vector<std::pair<std::string, std::string>> mappings;
+    if (auto error = read_map_toml(text.str(), path, mappings)) return error->message;
+    std::vector<KeyMapping> from_file;
+    for (auto& [field, key] : mappings) {
+      if (!is_mappable_field(field)) {
+        return fmt::format("{}: unknown field map.{} (fields: {})", path, field, mappable_fields());
+      }
+      from_file.push_back({std::move(field), std::move(key)});
+    }
+    // Flags come after the file's table, so a flag wins over the file for the same field.
+    normalize->key_map.insert(normalize->key_map.begin(), from_file.begin(), from_file.end());
+  }
   return std::nullopt;
 }
 

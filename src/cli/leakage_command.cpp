@@ -81,7 +81,7 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--max-memory", o->max_memory, "Memory budget of the near index, e.g. 2G (default: half of RAM)");
   command.add_flag("--exact-only", o->exact_only, "Look for exact copies only (no near-duplicate index)");
   command.add_flag("--json", o->json, "Print the report as one JSON object");
-  add_csv_column_options(command, l.reader);
+  add_csv_column_options(command, l.reader, &l.normalize);
 
   return [o, &global]() -> int {
     LeakageOptions& options = o->leakage;

@@ -134,7 +134,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_option("-o,--output", p.output_dir, "Output directory (created; earlier outputs replaced on success)")
       ->required();
   command.add_option("--to", o->to, "Output format of train/validation")
-      ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo"}));
+      ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo", "kto"}));
   add_input_options(command, p.inputs, p.reader, p.normalize);
   command.add_option("--dedup", o->dedup, "Duplicate removal: exact (default), near (exact + near duplicates) or none")
       ->check(CLI::IsMember({"none", "exact", "near"}));
@@ -193,7 +193,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
       return kExitUsage;
     };
-    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
     if (!o->fix.empty()) {
       RuleConfigError fix_error;
       const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);

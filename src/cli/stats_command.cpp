@@ -101,7 +101,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     run.tokens.max_tokens = o->max_tokens;
     if (o->price_per_mtok >= 0) run.report.price_per_mtok = o->price_per_mtok;
     if (o->epochs > 0) run.report.epochs = o->epochs;
-    if (auto error = load_rules_config(global, run.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, run.rules, &run.normalize)) return usage_error(*error);
     if (auto error = apply_rule_options(run.rules, o->rules)) return usage_error(error->message);
 
     int stdout_outputs = 0;

@@ -24,7 +24,7 @@ struct TokensCommandOptions {
 
 // The options that only --chat reads (records, not text).
 constexpr const char* kChatOnlyOptions[] = {"--format",    "--prompt-col", "--response-col",    "--system-col",
-                                            "--delimiter", "--system",     "--max-record-bytes"};
+                                            "--delimiter", "--system",     "--max-record-bytes", "--map"};
 
 int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, const GlobalOptions& global) {
   auto usage_error = [](const std::string& message) {
@@ -75,7 +75,7 @@ CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global) {
                      "Several inputs: a count per input, then the total");
   // The dataset options of validate and stats, listed apart in --help: only --chat reads them.
   add_format_option(command, run.normalize, "Input shape (auto detects per record)");
-  add_csv_column_options(command, run.reader);
+  add_csv_column_options(command, run.reader, &run.normalize);
   command.add_option("--system", run.normalize.system_prompt, "Count as if this system message were added");
   add_max_record_bytes_option(command, run.reader);
   for (const char* name : kChatOnlyOptions) command.get_option(name)->group("Dataset options (with --chat)");

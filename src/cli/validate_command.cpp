@@ -89,7 +89,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       return usage_error("--show-fixes prints diffs between text diagnostics; use it with --output-format text");
     }
     // The configuration file first, then the command line on top of it.
-    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
     if (auto error = apply_rule_options(options.rules, o->rules)) return usage_error(error->message);
 
     ProgressBar bar(!global.quiet && o->output_format == "text" && isatty(STDERR_FILENO));

@@ -198,4 +198,29 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
   return std::nullopt;
 }
 
+std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
+                                             std::vector<std::pair<std::string, std::string>>& mappings) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    return RuleConfigError{std::string(source_name) + ":" + std::to_string(begin.line) + ":" +
+                           std::to_string(begin.column) + ": " + std::string(e.description())};
+  }
+  const toml::node* map_node = document.get("map");
+  if (map_node == nullptr) return std::nullopt;
+  const toml::table* map = map_node->as_table();
+  const std::string prefix = std::string(source_name) + ": ";
+  if (map == nullptr) return RuleConfigError{prefix + "[map] must be a table of field = \"key\""};
+  for (const auto& [field, key] : *map) {
+    const auto name = key.value<std::string_view>();
+    if (!name || name->empty()) {
+      return RuleConfigError{prefix + "map." + std::string(field.str()) + " must be a non-empty string (the record's key)"};
+    }
+    mappings.emplace_back(std::string(field.str()), std::string(*name));
+  }
+  return std::nullopt;
+}
+
 }  // namespace tuneprep

@@ -4,12 +4,22 @@
 #include <string>
 
 #include "schema/schema_internal.hpp"
+#include "tuneprep/json_pointer.hpp"
 
 namespace tuneprep {
 
 using namespace schema_detail;
 
 namespace schema_detail {
+
+std::string_view MapContext::top_pointer(TopKey key) const {
+  static const TopKeyNames defaults = [] {
+    TopKeyNames names = default_top_key_names();
+    for (std::string& name : names) name = std::string("/").append(name);
+    return names;
+  }();
+  return (top_pointers ? *top_pointers : defaults)[static_cast<size_t>(key)];
+}
 
 void MapContext::report(RuleId rule, std::string message, std::string pointer) {
   diagnostics.push_back(make_diagnostic(rule, std::move(message), std::move(pointer)));
@@ -194,12 +204,6 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
   return diagnostic;
 }
 
-std::string keys_only(const TopFields& top) {
-  std::string keys = describe_keys(top);
-  keys.resize(keys.find(';'));
-  return keys;
-}
-
 void map_shape(DetectedShape shape, const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   switch (shape) {
     case DetectedShape::kOpenAiChat: read_openai_chat(top, ctx, mapped); break;
@@ -242,6 +246,8 @@ struct Normalizer::Impl {
   simdjson::dom::parser inner_parser;
   std::string padded;        // copy of a record whose buffer lacks simdjson's padding
   std::string inner_buffer;  // for JSON embedded in strings
+  TopKeyNames top_names = default_top_key_names();
+  TopKeyNames top_pointers;  // "/" + each name, escaped: origins point into these strings
   TopFields top;
   MappedExample mapped;
 
@@ -274,7 +280,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     result.diagnostics.push_back(make_diagnostic(RuleId::kNotAnObject, std::move(message)));
     return;
   }
-  scan_top_fields(object, top);
+  scan_top_fields(object, top_names, top);
   DetectedShape shape = shape_for(options.shape, top);
   if (shape == DetectedShape::kUnknown) {
     result.diagnostics.push_back(make_diagnostic(RuleId::kUnknownFormat, describe_keys(top)));
@@ -284,17 +290,25 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     result.diagnostics.push_back(make_diagnostic(
         RuleId::kMissingField,
         "missing \"preferred_output\": a dpo record needs input + preferred_output + "
-        "non_preferred_output, or chosen + rejected (" + keys_only(top) + ")",
+        "non_preferred_output, or chosen + rejected (" + key_list(top) + ")",
         "/preferred_output"));
     return;
   }
-  MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}};
+  MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}, &top_pointers,
+                 options.drop_placeholder_input};
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
 }
 
 Normalizer::Normalizer(NormalizeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  // Unknown fields were refused where the mapping was read (--map, [map]); ignore them here.
+  for (const KeyMapping& m : impl_->options.key_map) map_top_key(impl_->top_names, m.field, m.key);
+  for (size_t i = 0; i < impl_->top_names.size(); ++i) {
+    impl_->top_pointers[i].clear();
+    impl_->top_pointers[i].push_back('/');
+    append_pointer_token(impl_->top_pointers[i], impl_->top_names[i]);
+  }
 }
 Normalizer::~Normalizer() = default;
 Normalizer::Normalizer(Normalizer&&) noexcept = default;
