@@ -149,8 +149,8 @@ constexpr RuleDoc kDocs[] = {
      "`--to kto` keeps every record with its label (TRL's prompt/completion/label); the default "
      "`--to openai-chat` keeps the `label: true` records and rejects the others under this rule."},
     {RuleId::kSpecialTokenLiteral, "checks", "jsonl",
-     R"({"prompt": "Say hi", "completion": "Hi!<|endoftext|>"})",
-     R"({"prompt": "Say hi", "completion": "Hi!"})"},
+     R"({"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!<|endoftext|>"}]})",
+     R"({"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]})"},
     {RuleId::kPlaceholderInput, "schema", "jsonl",
      R"({"instruction": "Name a prime number.", "input": "No input", "output": "7"})",
      R"({"instruction": "Name a prime number.", "input": "", "output": "7"})"},
