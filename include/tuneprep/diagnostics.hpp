@@ -16,6 +16,10 @@ namespace tuneprep {
 enum class Severity : uint8_t { kError, kWarning, kInfo };
 std::string_view severity_name(Severity severity);  // "error", "warning", "info"
 std::optional<Severity> severity_from_name(std::string_view name);
+// Whether `severity` is `threshold` or more severe (error > warning > info).
+inline bool at_least(Severity severity, Severity threshold) {
+  return static_cast<uint8_t>(severity) <= static_cast<uint8_t>(threshold);
+}
 
 // Every rule tuneprep knows. The string id is stable: scripts, configs and suppressions use it.
 // New ids are appended (never inserted or renumbered). The trailing comment names the module that
@@ -131,6 +135,8 @@ inline constexpr uint64_t kUnlimitedDiagnostics = std::numeric_limits<uint64_t>:
 struct TextFormatOptions {
   bool color = false;                              // ANSI colours (the CLI decides: TTY, --color, NO_COLOR)
   uint64_t max_diagnostics = kUnlimitedDiagnostics;  // --max-diagnostics: print at most this many
+  // --min-severity: diagnostics below it are not printed, but the summary counts them.
+  Severity min_severity = Severity::kInfo;
 };
 
 // `path:line:col: severity[rule-id]: message` per diagnostic (in the set's order; sort first), a

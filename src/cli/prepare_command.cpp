@@ -105,7 +105,7 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
     }
     fmt::print("  tokens:     {} ({} trained; {}{}){}\n", group_digits(total), group_digits(trained),
                !options.tokens->model.empty() ? std::string_view(options.tokens->model) : *summary.encoding,
-               summary.token_limit ? fmt::format(" limit {}", group_digits(*summary.token_limit)) : std::string(),
+               summary.token_limit ? fmt::format(", limit {}", group_digits(*summary.token_limit)) : std::string(),
                summary.truncated > 0 ? fmt::format(", {} truncated", group_digits(summary.truncated)) : std::string());
   }
   if (summary.leakage_near) {

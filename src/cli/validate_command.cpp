@@ -24,6 +24,7 @@ struct ValidateCommandOptions {
   uint64_t max_tokens = 0;
   uint64_t max_diagnostics = kUnlimitedDiagnostics;
   bool show_fixes = false;
+  std::string min_severity = "warning";
 };
 
 std::string colour_fix_diff(std::string_view diff, const Style& style) {
@@ -68,6 +69,9 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--severity", o->rules.severity, "Set a rule's severity: ID=error|warning|info (repeatable)");
   command.add_flag("--strict", v.strict, "Exit 1 on warnings too");
   command.add_option("--max-diagnostics", o->max_diagnostics, "Print at most N diagnostics (all are counted)");
+  command.add_option("--min-severity", o->min_severity,
+                     "Print diagnostics of this severity or above: info, warning (default) or error; all are counted")
+      ->check(CLI::IsMember({"info", "warning", "error"}));
   command.add_flag("--show-fixes", o->show_fixes, "Print what the safe fixes would change, as a diff per record");
   add_max_record_bytes_option(command, v.reader);
 
@@ -102,6 +106,12 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     if (result.error) return usage_error(result.error->message);
 
     const bool color = global.use_color(STDOUT_FILENO);
+    const Severity min_severity = *severity_from_name(o->min_severity);
+    if (o->output_format != "text") {
+      // Machine formats carry no summary line: what is below the threshold is left out.
+      std::erase_if(result.diagnostics.diagnostics,
+                    [&](const FileDiagnostic& d) { return !at_least(d.diagnostic.severity, min_severity); });
+    }
     std::string out;
     if (o->output_format == "json") {
       out = format_json_lines(result.diagnostics, o->max_diagnostics);
@@ -119,12 +129,12 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
         DiagnosticSet errors = result.diagnostics;
         std::erase_if(errors.diagnostics,
                       [](const FileDiagnostic& d) { return d.diagnostic.severity != Severity::kError; });
-        std::string text = format_text(errors, TextFormatOptions{color, o->max_diagnostics});
+        std::string text = format_text(errors, TextFormatOptions{color, o->max_diagnostics, Severity::kError});
         const size_t summary = text.rfind('\n', text.size() - 2);  // the last line is the summary
         text.resize(summary == std::string::npos ? 0 : summary + 1);
         out += text;
       } else {
-        out += format_text(result.diagnostics, TextFormatOptions{color, o->max_diagnostics});
+        out += format_text(result.diagnostics, TextFormatOptions{color, o->max_diagnostics, min_severity});
       }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

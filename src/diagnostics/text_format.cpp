@@ -45,8 +45,15 @@ std::string format_summary(const DiagnosticSet& set) {
 std::string format_text(const DiagnosticSet& set, const TextFormatOptions& options) {
   std::string out;
   uint64_t shown = 0;
+  uint64_t below = 0;  // under --min-severity: counted in the summary, not printed
+  uint64_t listed = 0;
   for (const FileDiagnostic& fd : set.diagnostics) {
-    if (shown == options.max_diagnostics) break;
+    if (!at_least(fd.diagnostic.severity, options.min_severity)) {
+      ++below;
+      continue;
+    }
+    ++listed;
+    if (shown == options.max_diagnostics) continue;
     ++shown;
     const Diagnostic& d = fd.diagnostic;
     const std::string_view path = fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "";
@@ -65,12 +72,17 @@ std::string format_text(const DiagnosticSet& set, const TextFormatOptions& optio
                      rule_name(d.rule), message);
     }
   }
-  if (shown < set.diagnostics.size()) {
-    const uint64_t hidden = set.diagnostics.size() - shown;
+  if (shown < listed) {
+    const uint64_t hidden = listed - shown;
     fmt::format_to(std::back_inserter(out), "… {} more diagnostic{} not shown (--max-diagnostics {})\n", hidden,
                    hidden == 1 ? "" : "s", options.max_diagnostics);
   }
-  out += options.color ? std::string(kBold) + format_summary(set) + std::string(kReset) : format_summary(set);
+  std::string summary = format_summary(set);
+  if (below > 0) {
+    summary += fmt::format(" ({} below {} not shown; --min-severity {} shows them)", below,
+                           severity_name(options.min_severity), options.min_severity == Severity::kError ? "warning" : "info");
+  }
+  out += options.color ? std::string(kBold) + summary + std::string(kReset) : summary;
   out += '\n';
   return out;
 }

@@ -95,3 +95,17 @@ assert_contains tp.out "error[dpo-output-not-assistant]: the preferred output is
 assert_contains tp.out "warning[truncated-response]: response ends mid-sentence"
 run_tp 0 prepare "$S/special-tokens.jsonl" -o tokens --val-ratio 0 --fix special-token-literal -q
 assert_contains tokens/train.jsonl '{"role":"assistant","content":"Hello!"}'
+
+# validate prints errors and warnings by default and counts infos; --min-severity chooses.
+run_tp 1 validate "$S/rules-fire.jsonl"
+if grep -q "info\[" tp.out; then fail "infos printed by default"; fi
+assert_contains tp.out "info in 4 records of 1 file ("
+assert_contains tp.out "below warning not shown; --min-severity info shows them)"
+run_tp 1 validate "$S/rules-fire.jsonl" --min-severity info
+assert_contains tp.out "info[missing-system-message]"
+run_tp 1 validate "$S/rules-fire.jsonl" --min-severity error
+if grep -q "warning\[" tp.out; then fail "warnings printed with --min-severity error"; fi
+run_tp 1 validate "$S/rules-fire.jsonl" --output-format json
+if grep -q '"severity":"info"' tp.out; then fail "infos in JSON by default"; fi
+run_tp 1 validate "$S/rules-fire.jsonl" --output-format json --min-severity info
+assert_contains tp.out '"severity":"info"'

@@ -54,7 +54,7 @@ rm tuneprep.toml
 
 # stdin, and -q printing only errors.
 "$TUNEPREP" validate - < bad.jsonl > stdin.out && fail "stdin run should exit 1" || true
-assert_contains stdin.out '-:51:99: error[wrong-type]'
+assert_contains stdin.out '-:51:99: error[invalid-weight]'
 run_tp 1 -q validate bad.jsonl
 assert_same_file <(echo 'bad.jsonl:51:99: error[invalid-weight]: weight must be 0 or 1, not 5') "$WORK/tp.out"
 
