@@ -208,6 +208,8 @@ class HttpBackend final : public Backend {
     headers = curl_slist_append(headers, "Accept: application/json");
     curl_mime* mime = nullptr;
     if (request.file) {
+      // No "Expect: 100-continue": servers that never answer it cost a one-second stall per part.
+      headers = curl_slist_append(headers, "Expect:");
       mime = curl_mime_init(curl);
       for (const auto& [name, value] : request.form_fields) {
         curl_mimepart* part = curl_mime_addpart(mime);
@@ -282,7 +284,7 @@ class HttpBackend final : public Backend {
       bool retryable = false;
       if (code != CURLE_OK) {
         error.message = curl_easy_strerror(code);
-        if (code == CURLE_OPERATION_TIMEDOUT) error.message = fmt::format("no response within {} s (--timeout)", options_.timeout);
+        if (code == CURLE_OPERATION_TIMEDOUT) error.message = fmt::format("timed out (--timeout {} s): {}", options_.timeout, curl_easy_strerror(code));
         retryable = is_retryable_curl(code);
         trace(fmt::format("< {} after {:.2f} s", error.message, seconds));
       } else {

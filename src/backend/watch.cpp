@@ -17,18 +17,18 @@ Result<Job> watch_job(Backend& backend, std::string_view job_id, const WatchOpti
     auto job = backend.get_job(job_id);
     if (!job) return job;
     bool changed = false;
-    if (job.value->status != last_status) {
-      last_status = job.value->status;
-      changed = true;
-      if (on_status) on_status(*job.value);
-    }
     auto events = backend.list_events(job_id, options.event_page);
     if (!events) return Result<Job>::fail(*events.error);
-    // The API lists newest first: report the unseen ones oldest first.
+    // The API lists newest first: report the unseen ones oldest first, then the status they led to.
     for (auto it = events.value->rbegin(); it != events.value->rend(); ++it) {
       if (it->id.empty() || !seen.insert(it->id).second) continue;
       changed = true;
       if (on_event) on_event(*it);
+    }
+    if (job.value->status != last_status) {
+      last_status = job.value->status;
+      changed = true;
+      if (on_status) on_status(*job.value);
     }
     if (job.value->finished()) return job;
     // Something new: look again soon; nothing: back off, as a long queue wait needs no tight loop.

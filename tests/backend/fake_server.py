@@ -11,7 +11,7 @@ Control endpoints (no key needed):
   POST /_control/faults {"faults": [{"method": "POST", "path": "/files", "kind": "429",
         "count": 1, "skip": 0, "retry_after": "1", "seconds": 3}]}
      kind: 429 (with Retry-After), 500, 503, drop (close the connection mid-request), slow
-     (sleep `seconds` before answering); `skip` matching requests pass first; `path` is a prefix.
+     (sleep `seconds` before answering); `skip` matching requests pass first; `path` is a substring.
   GET  /_control/log      every API request: method, path, status
   GET  /_control/state    uploads with their parts, files, jobs
 A job whose suffix is "fail" fails; "overfit" gives a validation loss that rises after step 6.
@@ -26,7 +26,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-LOCK = threading.Lock()
+LOCK = threading.RLock()
 STATE = {"files": {}, "uploads": {}, "jobs": {}, "faults": [], "log": [], "next": 1}
 TOTAL_STEPS = 12
 
@@ -154,13 +154,14 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["log"].append({"method": self.command, "path": self.api_path, "status": status})
 
     def error(self, status, message, code=None, headers=None):
-        self.reply(status, {"error": {"message": message, "type": "invalid_request_error", "param": None,
+        kind = "server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error"
+        self.reply(status, {"error": {"message": message, "type": kind, "param": None,
                                       "code": code}}, headers)
 
     def fault(self):
         with LOCK:
             for f in STATE["faults"]:
-                if f.get("method", self.command) != self.command or not self.api_path.startswith(f.get("path", "")):
+                if f.get("method", self.command) != self.command or f.get("path", "") not in self.api_path:
                     continue
                 if f.get("skip", 0) > 0:
                     f["skip"] -= 1

@@ -34,7 +34,10 @@ int print_error(const GlobalOptions& global, std::string_view message);
 
 // The upload gate: the same analysis as `validate` with the configured rules. Prints the errors
 // (at most 20) on stderr; returns false when the file has any, or on I/O errors (`io_error` set).
-bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error);
+// A validation file may hold fewer than 10 examples (the minimum is the training file's), so
+// `validation_file` turns too-few-examples off.
+bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error,
+                       bool validation_file = false);
 
 // What `watch` does after a job is created or named: follow it, print events, download results.
 struct WatchCommandOptions {

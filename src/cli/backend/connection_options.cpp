@@ -113,7 +113,8 @@ int print_error(const GlobalOptions& global, std::string_view message) {
   return kExitUsage;
 }
 
-bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error) {
+bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error,
+                       bool validation_file) {
   io_error = false;
   ValidateOptions options;
   options.inputs = {path};
@@ -124,6 +125,7 @@ bool passes_validation(const std::string& path, InputShape shape, const GlobalOp
     io_error = true;
     return false;
   }
+  if (validation_file) options.rules.set_enabled(RuleId::kTooFewExamples, false);
   ValidateResult result = run_validate(options);
   if (result.error) {
     print_error(global, result.error->message);

@@ -109,14 +109,14 @@ CommandRunner setup_train(CLI::App& command, const GlobalOptions& global) {
     if (!service) return print_error(global, error);
     const InputShape shape = job.method == "dpo" ? InputShape::kDpo : InputShape::kAuto;
     // A local file goes through the gate, then up; an id is taken as it is.
-    auto resolve = [&](const std::string& name, std::string& id) -> int {
+    auto resolve = [&](const std::string& name, std::string& id, bool validation_file) -> int {
       if (name.empty() || is_file_id(name)) {
         id = name;
         return kExitClean;
       }
       if (!o->no_validate && o->dir.empty()) {
         bool io_error = false;
-        if (!passes_validation(name, shape, global, io_error)) {
+        if (!passes_validation(name, shape, global, io_error, validation_file)) {
           if (io_error) return kExitUsage;
           fmt::print(stderr, "{}: {} not uploaded: it has errors (fix them, or pass --no-validate)\n",
                      Style(global.use_color(STDERR_FILENO)).red("error"), name);
@@ -126,11 +126,12 @@ CommandRunner setup_train(CLI::App& command, const GlobalOptions& global) {
       auto uploaded = backend::upload_dataset(*service, name, backend::UploadOptions{});
       if (!uploaded) return print_error(global, fmt::format("{}: {}", name, uploaded.error->format()));
       id = uploaded.value->file.id;
-      if (!global.quiet && !o->watch.json) fmt::print("uploaded {}  {}\n", name, id);
+      // On stderr: stdout is the job id alone, for `job=$(tuneprep train ...)`.
+      if (!global.quiet) fmt::print(stderr, "uploaded {}  {}\n", name, id);
       return kExitClean;
     };
-    if (int code = resolve(training, job.training_file); code != kExitClean) return code;
-    if (int code = resolve(validation, job.validation_file); code != kExitClean) return code;
+    if (int code = resolve(training, job.training_file, false); code != kExitClean) return code;
+    if (int code = resolve(validation, job.validation_file, true); code != kExitClean) return code;
 
     auto created = service->create_job(job);
     if (!created) return print_error(global, created.error->format());
