@@ -37,7 +37,7 @@ bool GlobalOptions::use_color(int fd) const {
   return isatty(fd) != 0;
 }
 
-int run_cli(int argc, char** argv) {
+int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   CLI::App app{"tuneprep: turn raw conversation data into clean, upload-ready fine-tuning datasets"};
   app.set_version_flag("--version", std::string("tuneprep ") + TUNEPREP_VERSION);
   app.require_subcommand(1);
@@ -52,10 +52,12 @@ int run_cli(int argc, char** argv) {
   app.add_option("--config", global.config_path, "TOML configuration file (default: ./tuneprep.toml)");
 
   std::vector<std::pair<CLI::App*, CommandRunner>> runners;
-  for (const CommandSpec& spec : kCommands) {
+  const auto add = [&](const CommandSpec& spec) {
     CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.help));
     runners.emplace_back(sub, spec.setup(*sub, global));
-  }
+  };
+  for (const CommandSpec& spec : kCommands) add(spec);
+  for (const CommandSpec& spec : more_commands) add(spec);
 
   try {
     app.parse(argc, argv);

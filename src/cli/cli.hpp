@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,9 @@ inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitUsage = 2;
 
-int run_cli(int argc, char** argv);
+// `more_commands` follow the built-in ones in --help: the binary passes the backend commands
+// (src/cli/backend/), which the library does not link.
+int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands = {});
 
 // ---------------------------------------------------------------------------------------------
 // Options shared by the commands that read datasets (src/cli/input_options.cpp), so each option
