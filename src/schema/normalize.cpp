@@ -4,6 +4,7 @@
 #include <string>
 
 #include "schema/schema_internal.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep {
 
@@ -68,41 +69,6 @@ void locate(const Record& record, size_t offset, Diagnostic& diagnostic) {
   diagnostic.column = column;
 }
 
-// Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
-size_t first_invalid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
-    auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return text.size();
-}
-
 // Where a JSON text that failed to parse ends up: inside an open string or container means it
 // was cut short, which is the most common real-world cause (a truncated line or file).
 struct JsonEnd {
@@ -140,15 +106,7 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
   size_t at = std::string_view::npos;
   if (error == error_code::UTF8_ERROR) {
     at = first_invalid_utf8(text);
-    std::string message = "the record is not valid UTF-8";
-    if (at < text.size()) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      auto byte = static_cast<unsigned char>(text[at]);
-      message += " (byte 0x";
-      message += kHex[byte >> 4];
-      message += kHex[byte & 0xF];
-      message += " at offset " + std::to_string(at) + ")";
-    }
+    std::string message = invalid_utf8_message(text, at);
     diagnostic = make_diagnostic(RuleId::kInvalidUtf8, std::move(message));
   } else if (error == error_code::DEPTH_ERROR) {
     diagnostic = make_diagnostic(RuleId::kJsonTooDeep, "JSON nesting is deeper than " +
