@@ -140,7 +140,7 @@ TEST_CASE("issue 13: an escape sequence or newline in a file name does not reach
 TEST_CASE("issue 13: mask_secrets shortens keys as the secret-key rule does") {
   const std::string key = "sk-proj-" + std::string("Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0h");
   CHECK(mask_secrets("unknown role \"" + key.substr(0, 40) + "...\"") == "unknown role \"sk-p…...\"");
-  CHECK(mask_secrets("+ " + key + " and AKIAABCDEFGH12345678 here") == "+ sk-p… and AKIA… here");
+  CHECK(mask_secrets("+ " + key + " and AKIAQ7ZP3XK2M9RT4VW8 here") == "+ sk-p… and AKIA… here");
   CHECK(mask_secrets("no secret: sk-example-placeholder-xxxxxxxxxxxx") == "no secret: sk-example-placeholder-xxxxxxxxxxxx");
 }
 
@@ -194,4 +194,12 @@ TEST_CASE("issue 13: an empty input path says so") {
   ExpandResult result = expand_inputs({""});
   REQUIRE(result.error);
   CHECK(result.error->message == "an input path is empty (\"\")");
+}
+
+TEST_CASE("issue 13: a CSV with CR-only line ends says so, not that a column is missing") {
+  ReaderResult opened =
+      open_reader(memory_source("prompt,response\rq,a\r"), "mac.csv", FileFormat::kCsv, false, 0, ReaderOptions{});
+  REQUIRE(opened.error);
+  CHECK(opened.error->message ==
+        "mac.csv:1: CSV uses CR-only line ends (no LF after a CR); convert them to LF or CR LF, e.g. with tr '\\r' '\\n'");
 }

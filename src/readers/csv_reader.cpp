@@ -100,6 +100,16 @@ void split_fields(std::string_view row, char delimiter, std::vector<std::string>
   fields.resize(count);
 }
 
+// A CR outside quotes inside the header row: the file ends its lines with CR alone.
+bool detect_cr_only(std::string_view header) {
+  bool quoted = false;
+  for (char c : header) {
+    if (c == '"') quoted = !quoted;
+    if (c == '\r' && !quoted) return true;
+  }
+  return false;
+}
+
 std::string lowercase_trimmed(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -263,6 +273,10 @@ class CsvReader final : public FramedReader {
       } else if (too_large) {
         header_error_ = IoError{where + "CSV header row exceeds --max-record-bytes (" +
                                 std::to_string(options_.max_record_bytes) + ")"};
+      } else if (text.find('\r') != std::string::npos && detect_cr_only(text)) {
+        // Classic Mac line ends: the whole file is one row, so no column would be found.
+        header_error_ = IoError{where + "CSV uses CR-only line ends (no LF after a CR); convert them to LF or CR LF, "
+                                        "e.g. with tr '\\r' '\\n'"};
       } else if (const size_t bad = first_invalid_utf8(text); bad < text.size()) {
         header_error_ = IoError{where + "CSV header is not valid UTF-8 (byte " + hex_byte(text[bad]) + " at column " +
                                 std::to_string(count_utf8_chars(text.data(), bad) + 1) + ")"};

@@ -1,4 +1,6 @@
 // schema normalize: the Normalizer — parse a record in place, map its shape, run the checks.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -98,6 +100,35 @@ JsonEnd scan_json_end(std::string_view text) {
   return end;
 }
 
+// Offset of the first raw control character (U+0000..U+001F) or invalid escape inside a string,
+// so the diagnostic points at the byte, not at the record's first column.
+size_t first_string_problem(std::string_view text, bool escapes) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!in_string) {
+      in_string = c == '"';
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20) {
+      if (!escapes) return i;
+    } else if (c == '\\') {
+      const char e = i + 1 < text.size() ? text[i + 1] : '\0';
+      bool ok = std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos && e != '\0';
+      if (e == 'u') {
+        ok = i + 5 < text.size() && std::all_of(text.begin() + static_cast<long>(i) + 2,
+                                                text.begin() + static_cast<long>(i) + 6,
+                                                [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); });
+      }
+      if (!ok && escapes) return i;
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& record) {
   using simdjson::error_code;
   std::string_view text(record.text);
@@ -129,8 +160,10 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
       message = "truncated JSON: " + std::to_string(end.depth) + " unclosed object/array";
     } else if (error == error_code::UNESCAPED_CHARS) {
       message = "unescaped control character inside a string";
+      at = first_string_problem(text, false);
     } else if (error == error_code::STRING_ERROR) {
       message = "invalid string escape";
+      at = first_string_problem(text, true);
     } else if (error == error_code::NUMBER_ERROR) {
       message = "invalid number";
     } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||
