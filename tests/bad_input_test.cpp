@@ -134,7 +134,7 @@ TEST_CASE("issue 13: an escape sequence or newline in a file name does not reach
   CHECK(format_text(set, TextFormatOptions{}) ==
         "x\\x1b]0;X\\x07\\n.csv:2:3: error[json-syntax]: bad \\x1b[2J thing\n1 error, 0 warnings in 1 record of 1 file\n");
   CHECK(format_github(set) ==
-        "::error file=x\\x1b]0;X\\x07\\n.csv,line=2,col=3,title=json-syntax::bad \\x1b[2J thing\n");
+        "::error file=x\\x1b]0;X\\x07%0A.csv,line=2,col=3,title=json-syntax::bad \\x1b[2J thing\n");
 }
 
 TEST_CASE("issue 13: mask_secrets shortens keys as the secret-key rule does") {

@@ -14,13 +14,18 @@ bool is_bidi_control(char32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp
 
 }  // namespace
 
-std::string terminal_text(std::string_view text) {
+std::string terminal_text(std::string_view text, bool keep_line_breaks) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c < 0x7F) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (keep_line_breaks && (c == '\n' || c == '\r')) {
       out.push_back(static_cast<char>(c));
       ++i;
       continue;

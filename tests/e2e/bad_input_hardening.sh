@@ -44,7 +44,7 @@ run_tp 1 --color never validate "$name" --disable too-few-examples
 assert_contains tp.out 'evil\x1b[2J\nname.jsonl:1:14: error[wrong-type]'
 [ "$(grep -c . tp.out)" -eq 2 ] || fail "a newline in a file name split the diagnostic line"
 run_tp 1 validate --output-format github "$name" --disable too-few-examples
-assert_contains tp.out '::error file=evil\x1b[2J\nname.jsonl,line=1'
+assert_contains tp.out '::error file=evil\x1b[2J%0Aname.jsonl,line=1'
 if grep -q $'\033' tp.out; then fail "raw ESC in github annotations"; fi
 run_tp 1 validate --output-format json "$name" --disable too-few-examples
 python3 -c "import json; [json.loads(l) for l in open('tp.out')]" || fail "json output not valid"
