@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,11 @@ class RuleChecker {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// `text` with every secret the secret-key rule would confirm shortened to its first four
+// characters and "…", as that rule's messages show one. For text that quotes the data outside the
+// content rules: a diagnostic naming an unknown role or key, the --show-fixes diff.
+std::string mask_secrets(std::string_view text);
 
 // unknown-key: keys of the raw JSON record that `format` does not define, at the top level and in
 // message objects (they are dropped on output). `record_text` is the record's JSON text as read.

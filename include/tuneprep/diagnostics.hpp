@@ -166,6 +166,12 @@ std::string format_sarif(const DiagnosticSet& set, const SarifOptions& options =
 // (warning → ::warning, info → ::notice), escaped as the Actions toolkit does.
 std::string format_github(const DiagnosticSet& set, uint64_t max_diagnostics = kUnlimitedDiagnostics);
 
+// `text` made safe for a terminal or a log: C0 controls and DEL become \n, \r, \t or \xNN, C1
+// and bidirectional controls \u{NN}, bytes that are not UTF-8 \xNN; everything else is kept.
+// Every text output that shows a file name, a CSV header or a message passes through it.
+// `keep_line_breaks` leaves CR and LF as they are, for a caller that escapes them its own way.
+std::string terminal_text(std::string_view text, bool keep_line_breaks = false);
+
 // The SARIF level of a severity: "error", "warning" or "note".
 std::string_view sarif_level(Severity severity);
 

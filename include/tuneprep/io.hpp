@@ -40,8 +40,12 @@ struct InputFile {
 // files"). A file with an unsupported
 // extension given explicitly is still read (format sniffed from content). Unreadable files are
 // reported by open_input.
+// A file met twice (same device and inode, or "-" twice) is read once; FIFOs, devices, dangling
+// and looping symbolic links inside a directory are skipped. Each such case adds a one-line note
+// ("dir/x.jsonl: skipped: not a regular file (a FIFO)") that every command prints on stderr.
 struct ExpandResult {
   std::vector<InputFile> files;
+  std::vector<std::string> notes;
   std::optional<IoError> error;
 };
 ExpandResult expand_inputs(const std::vector<std::string>& paths);

@@ -156,6 +156,8 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
   local.example = std::move(normalized.example);
   std::vector<Diagnostic>& diagnostics = out.diagnostics;
   diagnostics = std::move(normalized.diagnostics);
+  // The normalizer quotes the data (a role, an object key): never a whole secret.
+  for (Diagnostic& d : diagnostics) d.message = mask_secrets(d.message);
   // Without an example nothing can be checked or written: the record is rejected whatever the
   // configuration says. Its errors are shown as configured; when the configuration hides them
   // all, the normalizer's own errors still name why it was rejected.

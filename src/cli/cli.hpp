@@ -73,6 +73,10 @@ void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
 // overflows.
 std::optional<uint64_t> parse_byte_size(std::string_view text);
 
+// Prints the input notes of a run (files read once, entries of a directory skipped) on stderr as
+// "note: ..." lines, escaped for the terminal; nothing with -q.
+void print_input_notes(const std::vector<std::string>& notes, const GlobalOptions& global);
+
 // Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
 // file exists (no file is no error). Returns a one-line error message for an unreadable file or
 // a bad table; `config` is left unchanged then.

@@ -1,12 +1,11 @@
 // The options every dataset-reading command shares (inputs, --format, CSV columns, --system,
 // --max-record-bytes, byte sizes such as --max-memory) and the [rules] table of the configuration file.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/rule_config.hpp"
 #include "tuneprep/schema.hpp"
@@ -78,10 +77,22 @@ void add_input_options(CLI::App& command, std::vector<std::string>& inputs, Read
 }
 
 void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader) {
+  // A byte count or a size (64M, 1G); any value up to 2^64-1 ("no limit") is valid, 0 is not.
   command
-      .add_option("--max-record-bytes", reader.max_record_bytes,
-                  fmt::format("Reject records larger than this (default {} MiB)", ReaderOptions{}.max_record_bytes >> 20))
-      ->check(CLI::PositiveNumber);
+      .add_option_function<std::string>(
+          "--max-record-bytes",
+          [&reader](const std::string& text) {
+            const std::optional<uint64_t> bytes = parse_byte_size(text);
+            if (!bytes) {
+              throw CLI::ValidationError("--max-record-bytes",
+                                         "expected a size of at least 1 byte, such as 1048576, 64M or 1G; got '" +
+                                             text + "'");
+            }
+            reader.max_record_bytes = static_cast<size_t>(*bytes);
+          },
+          fmt::format("Reject records larger than this many bytes (also 64M, 1G; default {} MiB)",
+                      ReaderOptions{}.max_record_bytes >> 20))
+      ->type_name("BYTES");
 }
 
 std::optional<uint64_t> parse_byte_size(std::string_view text) {
@@ -89,8 +100,9 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   uint64_t whole = 0;
   bool digits = false;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (whole > (UINT64_MAX - 9) / 10) return std::nullopt;
-    whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (whole > (UINT64_MAX - digit) / 10) return std::nullopt;
+    whole = whole * 10 + digit;
     digits = true;
   }
   double fraction = 0;
@@ -126,6 +138,11 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   return bytes;
 }
 
+void print_input_notes(const std::vector<std::string>& notes, const GlobalOptions& global) {
+  if (global.quiet) return;
+  for (const std::string& note : notes) fmt::print(stderr, "note: {}\n", terminal_text(note));
+}
+
 std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
                                              NormalizeOptions* normalize) {
   std::string path = global.config_path;
@@ -134,14 +151,11 @@ std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleCo
     if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
     path = "tuneprep.toml";
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("--config {}: cannot open the file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
+  std::string text;
+  if (auto error = load_rules_toml_file(config, path, &text)) return error->message;
   if (normalize != nullptr) {
     std::vector<std::pair<std::string, std::string>> mappings;
-    if (auto error = read_map_toml(text.str(), path, mappings)) return error->message;
+    if (auto error = read_map_toml(text, path, mappings)) return error->message;
     std::vector<KeyMapping> from_file;
     for (auto& [field, key] : mappings) {
       if (!is_mappable_field(field)) {

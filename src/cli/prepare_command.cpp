@@ -8,6 +8,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/json_writer.hpp"
 #include "tuneprep/prepare.hpp"
 
@@ -78,16 +79,16 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   (void)mb;
   const std::filesystem::path dir(options.output_dir);
   auto row = [&](std::string_view label, uint64_t count, std::string_view file, std::string_view colour) {
-    fmt::print("  {:<11} {:>10}  {}\n", style.paint(label, colour), group_digits(count), (dir / file).string());
+    fmt::print("  {:<11} {:>10}  {}\n", style.paint(label, colour), group_digits(count), terminal_text((dir / file).string()));
   };
   row("train", c.train, "train.jsonl", Style::kGreen);
   if (options.val_ratio > 0) row("validation", c.validation, "validation.jsonl", Style::kGreen);
   row("rejected", c.rejected, "rejected.jsonl", c.rejected ? Style::kRed : "");
   row("duplicates", c.duplicates, "duplicates.jsonl", c.duplicates ? Style::kYellow : "");
   for (const ReportFileSummary& report : summary.reports) {
-    fmt::print("  {:<11} {:>10}  {}\n", "report", "", (dir / report.name).string());
+    fmt::print("  {:<11} {:>10}  {}\n", "report", "", terminal_text((dir / report.name).string()));
   }
-  fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", (dir / "manifest.json").string());
+  fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", terminal_text((dir / "manifest.json").string()));
   if (summary.exact_duplicates + summary.near_duplicates > 0 && options.dedup == DedupMode::kNear) {
     fmt::print("  duplicates: {} exact, {} near\n", group_digits(summary.exact_duplicates),
                group_digits(summary.near_duplicates));
@@ -123,7 +124,7 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
       fmt::print("  {:<24} {:>8}\n", rule, group_digits(count));
     }
   }
-  for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), warning);
+  for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), terminal_text(warning));
 }
 
 }  // namespace
@@ -190,7 +191,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
 
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
     if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
@@ -220,7 +221,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     PrepareResult result = run_prepare(options, progress);
     bar.clear();
     if (result.error) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), result.error->message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
       return kExitUsage;
     }
     if (options.timings) print_timings(result.summary);

@@ -13,6 +13,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/stats_run.hpp"
 
 namespace tuneprep::cli {
@@ -90,7 +91,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
   return [o, &global]() -> int {
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
     StatsRunOptions& run = o->run;
@@ -116,6 +117,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     StatsRunResult first = run_stats(run, progress);
     bar.clear();
     if (first.error) return usage_error(first.error->message);
+    print_input_notes(first.input_notes, global);
     std::optional<StatsRunResult> second;
     if (!o->compare.empty()) {
       StatsRunOptions other = run;
@@ -124,6 +126,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       second = run_stats(other, progress);
       bar.clear();
       if (second->error) return usage_error(second->error->message);
+      print_input_notes(second->input_notes, global);
     }
 
     const StatsReport& a = first.report;

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/tokens_run.hpp"
 
 namespace tuneprep::cli {
@@ -28,7 +29,7 @@ constexpr const char* kChatOnlyOptions[] = {"--format",    "--prompt-col", "--re
 
 int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, const GlobalOptions& global) {
   auto usage_error = [](const std::string& message) {
-    fmt::print(stderr, "tuneprep tokens: {}\n", message);
+    fmt::print(stderr, "tuneprep tokens: {}\n", terminal_text(message));
     return kExitUsage;
   };
   if (o.chat && (o.each_line || o.run.ids)) return usage_error("--chat cannot be combined with --each-line or --ids");
@@ -49,6 +50,7 @@ int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, c
   });
   if (std::fflush(out) != 0 && !result.error) return usage_error("writing the output failed");
   if (result.error) return usage_error(result.error->message);
+  print_input_notes(result.input_notes, global);
   if (result.unreadable > 0 && !global.quiet) {
     fmt::print(stderr, "tuneprep tokens: {} record(s) could not be read as chat records\n", result.unreadable);
   }

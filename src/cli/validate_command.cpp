@@ -79,7 +79,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     ValidateOptions& options = o->validate;
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
     if (!o->model.empty() || o->max_tokens != 0) {
@@ -104,6 +104,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     ValidateResult result = run_validate(options, progress);
     bar.clear();
     if (result.error) return usage_error(result.error->message);
+    print_input_notes(result.input_notes, global);
 
     const bool color = global.use_color(STDOUT_FILENO);
     const Severity min_severity = *severity_from_name(o->min_severity);

@@ -57,12 +57,14 @@ std::string format_text(const DiagnosticSet& set, const TextFormatOptions& optio
     ++shown;
     const Diagnostic& d = fd.diagnostic;
     const std::string_view path = fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "";
-    const std::string where = location(path, d);
-    // Messages are one line; a stray line break would split a diagnostic in two for grep and CI.
+    // A file name or a message may carry any byte of the input; escaped, a line break cannot split
+    // a diagnostic in two for grep and CI, and an escape sequence cannot reach the terminal.
+    const std::string where = location(terminal_text(path), d);
     std::string message = d.message;
     for (char& c : message) {
       if (c == '\n' || c == '\r') c = ' ';
     }
+    message = terminal_text(message);
     if (options.color) {
       fmt::format_to(std::back_inserter(out), "{}{}:{} {}{}{}[{}{}{}]: {}\n", kBold, where, kReset,
                      severity_color(d.severity), severity_name(d.severity), kReset, kDim, rule_name(d.rule),

@@ -593,6 +593,8 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     result.error = std::move(error);
     return result;
   }
+  // Inputs read once or skipped (expand_inputs) come first among the run's notes.
+  result.summary.warnings.insert(result.summary.warnings.begin(), expanded.notes.begin(), expanded.notes.end());
   result.summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }

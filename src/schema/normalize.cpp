@@ -1,10 +1,13 @@
 // schema normalize: the Normalizer — parse a record in place, map its shape, run the checks.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string>
 
 #include "schema/schema_internal.hpp"
 #include "tuneprep/json_pointer.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep {
 
@@ -78,41 +81,6 @@ void locate(const Record& record, size_t offset, Diagnostic& diagnostic) {
   diagnostic.column = column;
 }
 
-// Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
-size_t first_invalid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
-    auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return text.size();
-}
-
 // Where a JSON text that failed to parse ends up: inside an open string or container means it
 // was cut short, which is the most common real-world cause (a truncated line or file).
 struct JsonEnd {
@@ -142,6 +110,35 @@ JsonEnd scan_json_end(std::string_view text) {
   return end;
 }
 
+// Offset of the first raw control character (U+0000..U+001F) or invalid escape inside a string,
+// so the diagnostic points at the byte, not at the record's first column.
+size_t first_string_problem(std::string_view text, bool escapes) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!in_string) {
+      in_string = c == '"';
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20) {
+      if (!escapes) return i;
+    } else if (c == '\\') {
+      const char e = i + 1 < text.size() ? text[i + 1] : '\0';
+      bool ok = std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos && e != '\0';
+      if (e == 'u') {
+        ok = i + 5 < text.size() && std::all_of(text.begin() + static_cast<long>(i) + 2,
+                                                text.begin() + static_cast<long>(i) + 6,
+                                                [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); });
+      }
+      if (!ok && escapes) return i;
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& record) {
   using simdjson::error_code;
   std::string_view text(record.text);
@@ -150,15 +147,7 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
   size_t at = std::string_view::npos;
   if (error == error_code::UTF8_ERROR) {
     at = first_invalid_utf8(text);
-    std::string message = "the record is not valid UTF-8";
-    if (at < text.size()) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      auto byte = static_cast<unsigned char>(text[at]);
-      message += " (byte 0x";
-      message += kHex[byte >> 4];
-      message += kHex[byte & 0xF];
-      message += " at offset " + std::to_string(at) + ")";
-    }
+    std::string message = invalid_utf8_message(text, at);
     diagnostic = make_diagnostic(RuleId::kInvalidUtf8, std::move(message));
   } else if (error == error_code::DEPTH_ERROR) {
     diagnostic = make_diagnostic(RuleId::kJsonTooDeep, "JSON nesting is deeper than " +
@@ -181,8 +170,10 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
       message = "truncated JSON: " + std::to_string(end.depth) + " unclosed object/array";
     } else if (error == error_code::UNESCAPED_CHARS) {
       message = "unescaped control character inside a string";
+      at = first_string_problem(text, false);
     } else if (error == error_code::STRING_ERROR) {
       message = "invalid string escape";
+      at = first_string_problem(text, true);
     } else if (error == error_code::NUMBER_ERROR) {
       message = "invalid number";
     } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||

@@ -51,6 +51,7 @@ StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCal
     result.error = std::move(expanded.error);
     return result;
   }
+  result.input_notes = expanded.notes;
   const std::vector<InputFile>& files = expanded.files;
 
   StatsCollectorOptions report = options.report;
