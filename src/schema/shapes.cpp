@@ -345,8 +345,66 @@ void read_alpaca(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   read_label(top, ctx, mapped.example);
 }
 
+namespace {
+
+// Appends one function schema as an OpenAI tool: kept when already {"type": "function", ...},
+// else wrapped as {"type": "function", "function": schema}.
+bool append_tool(element schema, std::string& out) {
+  simdjson::dom::object object;
+  if (schema.get_object().get(object)) return false;
+  std::string_view type;
+  element function;
+  if (!object.at_key("type").get_string().get(type) && !object.at_key("function").get(function)) {
+    out += simdjson::minify(schema);
+  } else {
+    out += "{\"type\":\"function\",\"function\":";
+    out += simdjson::minify(schema);
+    out += '}';
+  }
+  return true;
+}
+
+// ShareGPT / glaive `tools`: a JSON array of function schemas, or the same array written as a
+// JSON string. Carried over as OpenAI `tools`, so the schemas reach the output and the dedup key.
+void read_sharegpt_tools(const TopFields& top, MapContext& ctx, Example& example) {
+  if (!top.has(TopKey::kTools)) return;
+  element value = top.get(TopKey::kTools);
+  const std::string pointer(ctx.top_pointer(TopKey::kTools));
+  std::string_view text;
+  element list = value;
+  if (value.type() == element_type::NULL_VALUE) return;
+  if (!value.get_string().get(text)) {
+    if (is_blank(text)) return;
+    ctx.inner_buffer.assign(text);
+    ctx.inner_buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    if (ctx.inner_parser.parse(ctx.inner_buffer.data(), text.size(), false).get(list)) {
+      ctx.wrong_type(pointer, "a list of function schemas (or that list as a JSON string)", value);
+      return;
+    }
+  }
+  simdjson::dom::array array;
+  if (list.get_array().get(array)) {
+    ctx.wrong_type(pointer, "a list of function schemas (or that list as a JSON string)", list);
+    return;
+  }
+  std::string tools = "[";
+  for (element schema : array) {
+    if (tools.size() > 1) tools += ',';
+    if (!append_tool(schema, tools)) {
+      ctx.wrong_type(pointer, "a list of function schemas (objects)", schema);
+      return;
+    }
+  }
+  tools += ']';
+  example.tools_json = std::move(tools);
+}
+
+}  // namespace
+
 void read_sharegpt(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   mapped.example.format = SourceFormat::kShareGpt;
+  // Read (and copied out of the inner parser) before the turns, whose function calls reuse it.
+  read_sharegpt_tools(top, ctx, mapped.example);
   // LLaMA-Factory's ShareGPT puts the system prompt in a top-level "system" string.
   if (auto system = optional_string(top, TopKey::kSystem, "/system", ctx); system && !system->empty()) {
     add_text_message(Role::kSystem, *system, field_origin("/system"), mapped.example.messages,

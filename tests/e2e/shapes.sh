@@ -109,3 +109,16 @@ run_tp 1 validate "$S/rules-fire.jsonl" --output-format json
 if grep -q '"severity":"info"' tp.out; then fail "infos in JSON by default"; fi
 run_tp 1 validate "$S/rules-fire.jsonl" --output-format json --min-severity info
 assert_contains tp.out '"severity":"info"'
+
+# ShareGPT/glaive tools (a JSON string or an array) become OpenAI tools; records that differ only in
+# their tools are not duplicates; an observation with no call before it is rejected, never trained.
+run_tp 0 prepare "$S/glaive-tools.jsonl" -o tools --val-ratio 0 -q
+check_accounting tools
+[ "$(json_get tools/manifest.json 'd["counts"]["train"]')" = 2 ] || fail "tool records not both kept"
+assert_contains tools/train.jsonl '"tools":[{"type":"function","function":{"name":"get_weather","description":"Weather for a city","parameters":'
+assert_contains tools/train.jsonl '"description":"Weather for a city (v2)"'
+assert_contains tools/train.jsonl '{"role":"tool","content":"{\"temp\": 18}","tool_call_id":"call_1"}'
+assert_contains tools/rejected.jsonl '"id":"tool-message-without-call"'
+run_tp 1 validate tools/train.jsonl --min-severity error
+assert_contains tp.out "1 error, 0 warnings"
+assert_contains tp.out "too-few-examples"
