@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tuneprep/dedup.hpp"
@@ -27,6 +29,41 @@ class SplitLeakageCounter {
  private:
   Hash128Table<uint8_t> sides_;  // bit 0 train, bit 1 validation
   uint64_t both_ = 0;
+};
+
+// Measures near leakage exactly: which validation texts have a train text whose shingle sets
+// (the near-dedup shingles of the folded comparison text) have Jaccard similarity >= threshold.
+// An exact set-similarity join (prefix filtering over a fixed order of shingle hashes, then
+// verification by merging the sorted sets), so its recall at the threshold is 1, unlike the
+// MinHash LSH whose misses it is there to count. Memory: the validation side's shingle sets.
+class NearLeakageIndex {
+ public:
+  NearLeakageIndex(double threshold, uint32_t shingle);
+
+  // Adds validation text number `id` (ids ascending from 0, one per validation example).
+  void add_validation(std::string_view comparison_text);
+  // The ids of the validation texts similar to this train text, ascending (`out` cleared first).
+  // Thread-safe once no more validation texts are added; each thread brings its own Scratch.
+  struct Scratch {
+    std::string folded;
+    std::vector<uint64_t> shingles;
+    std::vector<uint32_t> candidates;
+  };
+  void probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const;
+  uint64_t validation_count() const { return sets_.size(); }
+  uint64_t memory_bytes() const;
+
+  // Jaccard similarity of two sorted, duplicate-free shingle sets.
+  static double jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
+
+ private:
+  size_t prefix_length(size_t size) const;
+  void shingle_set(std::string_view text, std::string& folded, std::vector<uint64_t>& out) const;
+
+  double threshold_;
+  uint32_t shingle_;
+  std::vector<std::vector<uint64_t>> sets_;  // per validation id: sorted, unique shingle hashes
+  std::unordered_map<uint64_t, std::vector<uint32_t>> prefix_index_;  // shingle -> ids with it in their prefix
 };
 
 struct LeakageOptions {

@@ -1,0 +1,87 @@
+// near_leakage: the exact near-leakage join of a finished split (NearLeakageIndex).
+#include <algorithm>
+#include <cmath>
+
+#include "tuneprep/leakage.hpp"
+
+namespace tuneprep {
+
+NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle) : threshold_(threshold), shingle_(shingle) {}
+
+// Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
+// with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
+// |y| - ceil(t|y|) + 1 of y. The order here is the hash value itself (sets are sorted by it).
+size_t NearLeakageIndex::prefix_length(size_t size) const {
+  if (size == 0) return 0;
+  const auto needed = static_cast<size_t>(std::ceil(threshold_ * static_cast<double>(size) - 1e-9));
+  return std::min(size, size - std::min(size, needed) + 1);
+}
+
+void NearLeakageIndex::shingle_set(std::string_view text, std::string& folded, std::vector<uint64_t>& out) const {
+  fold_for_comparison(text, folded);
+  shingle_hashes(folded, shingle_, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+void NearLeakageIndex::add_validation(std::string_view comparison_text) {
+  std::string folded;
+  std::vector<uint64_t> set;
+  shingle_set(comparison_text, folded, set);
+  const auto id = static_cast<uint32_t>(sets_.size());
+  const size_t prefix = prefix_length(set.size());
+  for (size_t i = 0; i < prefix; ++i) prefix_index_[set[i]].push_back(id);
+  set.shrink_to_fit();
+  sets_.push_back(std::move(set));
+}
+
+double NearLeakageIndex::jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  if (a.empty() && b.empty()) return 1.0;
+  size_t i = 0, j = 0, shared = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++shared;
+      ++i;
+      ++j;
+    }
+  }
+  return static_cast<double>(shared) / static_cast<double>(a.size() + b.size() - shared);
+}
+
+void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const {
+  out.clear();
+  if (sets_.empty()) return;
+  shingle_set(comparison_text, scratch.folded, scratch.shingles);
+  const std::vector<uint64_t>& set = scratch.shingles;
+  if (set.empty()) return;
+  scratch.candidates.clear();
+  const size_t prefix = prefix_length(set.size());
+  for (size_t i = 0; i < prefix; ++i) {
+    const auto found = prefix_index_.find(set[i]);
+    if (found == prefix_index_.end()) continue;
+    scratch.candidates.insert(scratch.candidates.end(), found->second.begin(), found->second.end());
+  }
+  std::sort(scratch.candidates.begin(), scratch.candidates.end());
+  scratch.candidates.erase(std::unique(scratch.candidates.begin(), scratch.candidates.end()), scratch.candidates.end());
+  for (uint32_t id : scratch.candidates) {
+    const std::vector<uint64_t>& other = sets_[id];
+    // Size filter: J <= min/max, so sets of too different sizes cannot reach the threshold.
+    const double small = static_cast<double>(std::min(other.size(), set.size()));
+    const double large = static_cast<double>(std::max(other.size(), set.size()));
+    if (small < threshold_ * large - 1e-9) continue;
+    if (jaccard(set, other) >= threshold_) out.push_back(id);
+  }
+}
+
+uint64_t NearLeakageIndex::memory_bytes() const {
+  uint64_t bytes = sets_.capacity() * sizeof(std::vector<uint64_t>);
+  for (const auto& set : sets_) bytes += set.capacity() * sizeof(uint64_t);
+  for (const auto& [key, ids] : prefix_index_) bytes += 48 + ids.capacity() * sizeof(uint32_t);
+  return bytes;
+}
+
+}  // namespace tuneprep
