@@ -79,6 +79,7 @@ struct StatsRunOptions {
 struct StatsRunResult {
   StatsReport report;
   std::optional<IoError> error;  // usage or I/O: the report is then meaningless
+  std::vector<std::string> notes;  // inputs skipped (output sets), one line each, for stderr
   uint64_t bytes = 0;            // raw input bytes read
   double seconds = 0;
 };

@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/terminal.hpp"
 #include "tuneprep/io.hpp"
 
 namespace tuneprep::cli {
@@ -37,6 +38,12 @@ bool GlobalOptions::use_color(int fd) const {
   if (color == "never") return false;
   if (std::getenv("NO_COLOR") != nullptr) return false;
   return isatty(fd) != 0;
+}
+
+void print_notes(const std::vector<std::string>& notes, const GlobalOptions& global) {
+  if (global.quiet) return;
+  const Style style(global.use_color(STDERR_FILENO));
+  for (const std::string& note : notes) fmt::print(stderr, "{}: {}\n", style.yellow("note"), note);
 }
 
 int run_cli(int argc, char** argv) {

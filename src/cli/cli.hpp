@@ -76,6 +76,9 @@ std::optional<uint64_t> parse_byte_size(std::string_view text);
 std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config);
 
 // Subcommand setups, one per src/cli/<name>_command.cpp.
+// "note: ..." on stderr, one line each (unless -q): what the run skipped and why.
+void print_notes(const std::vector<std::string>& notes, const GlobalOptions& global);
+
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);

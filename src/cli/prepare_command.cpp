@@ -188,11 +188,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     options.conflicts = *conflict_mode_from_name(o->conflicts);
     options.jobs = global.jobs;
     options.wait = !o->no_wait;
-    if (!global.quiet) {
-      options.on_note = [&global](const std::string& note) {
-        fmt::print(stderr, "{}: {}\n", Style(global.use_color(STDERR_FILENO)).yellow("note"), note);
-      };
-    }
+    options.on_note = [&global](const std::string& note) { print_notes({note}, global); };
     for (const std::string& report : o->reports) {
       if (report == "html") options.report_html = true;
       if (report == "md" || report == "markdown") options.report_markdown = true;

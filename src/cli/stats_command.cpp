@@ -115,6 +115,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     }
     StatsRunResult first = run_stats(run, progress);
     bar.clear();
+    print_notes(first.notes, global);
     if (first.error) return usage_error(first.error->message);
     std::optional<StatsRunResult> second;
     if (!o->compare.empty()) {
@@ -123,6 +124,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       other.report.title.clear();
       second = run_stats(other, progress);
       bar.clear();
+      print_notes(second->notes, global);
       if (second->error) return usage_error(second->error->message);
     }
 

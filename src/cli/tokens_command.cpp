@@ -47,6 +47,7 @@ int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, c
   const TokensRunResult result = run_tokens(run, [out](std::string_view text) {
     return std::fwrite(text.data(), 1, text.size(), out) == text.size();
   });
+  print_notes(result.notes, global);
   if (std::fflush(out) != 0 && !result.error) return usage_error("writing the output failed");
   if (result.error) return usage_error(result.error->message);
   if (result.unreadable > 0 && !global.quiet) {

@@ -99,6 +99,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     }
     ValidateResult result = run_validate(options, progress);
     bar.clear();
+    print_notes(result.notes, global);
     if (result.error) return usage_error(result.error->message);
 
     const bool color = global.use_color(STDOUT_FILENO);

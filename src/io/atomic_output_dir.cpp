@@ -210,13 +210,14 @@ bool AtomicOutputDir::commit(IoError& error) {
       // the two renames puts the old set back (set_cleanup_restore); SIGKILL leaves no target
       // and the old set under the aside name, removed by the next run's sweep.
       const fs::path aside = parent / temporary_name(target_.filename().string());
-      const int aside_slot = register_cleanup(aside, /*directory=*/true);
-      if (::rename(target_.c_str(), aside.c_str()) != 0) {
-        unregister_cleanup(aside_slot);
-        return fail("cannot move the previous set aside", errno);
-      }
-      unregister_cleanup(aside_slot);
+      // Armed before the first rename: until the second one, the handler's rename back either
+      // fails harmlessly (nothing aside yet) or restores the old set.
       set_cleanup_restore(aside, target_);
+      if (::rename(target_.c_str(), aside.c_str()) != 0) {
+        const int aside_err = errno;
+        set_cleanup_restore({}, {});
+        return fail("cannot move the previous set aside", aside_err);
+      }
       commit_delay_hook();
       if (::rename(staging_.c_str(), target_.c_str()) != 0) {
         const int rename_err = errno;

@@ -47,6 +47,7 @@ StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCal
     return result;
   }
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.notes = std::move(expanded.notes);
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

@@ -261,6 +261,7 @@ TokensRunResult run_text(const TokensRunOptions& options, const Encoding& encodi
 TokensRunResult run_chat(const TokensRunOptions& options, const TokenBudget& budget, const TokensOutput& output) {
   TokensRunResult result;
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.notes = std::move(expanded.notes);
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

@@ -145,6 +145,7 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   }
 
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.notes = std::move(expanded.notes);
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

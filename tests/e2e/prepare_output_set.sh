@@ -24,6 +24,17 @@ mv raw/clean raw/old-set
 run_tp 0 prepare raw -o clean
 assert_contains tp.err "note: raw/old-set: skipped, a tuneprep output set (manifest.json); name its files to read them"
 [ "$(json_get clean/manifest.json "d['counts']['records_in']")" = 200 ] || fail "the old set was read as input"
+# So do the other commands that read directories.
+run_tp 0 validate raw
+assert_contains tp.err "note: raw/old-set: skipped, a tuneprep output set (manifest.json)"
+run_tp 0 stats raw
+assert_contains tp.err "note: raw/old-set: skipped, a tuneprep output set (manifest.json)"
+run_tp 0 tokens --chat raw
+assert_contains tp.err "note: raw/old-set: skipped, a tuneprep output set (manifest.json)"
+run_tp 2 validate raw/old-set
+assert_contains tp.err "note: raw/old-set: skipped"
+assert_contains tp.err "error: no input files left to read (every input was skipped)"
+run_tp 0 validate raw/old-set/train.jsonl  # a file named explicitly is read
 rm -rf raw/old-set clean
 
 # -o equal to an input, or holding one: refused, nothing written.
