@@ -96,12 +96,17 @@ void write_stderr(const char* text) {
 }
 
 extern "C" void on_stop_signal(int sig) {
-  if (g_restore_armed.load(std::memory_order_acquire)) ::rename(g_restore_from, g_restore_to);
+  bool had_temporaries = g_restore_armed.load(std::memory_order_acquire);
+  if (had_temporaries) ::rename(g_restore_from, g_restore_to);
   for (Slot& slot : g_slots) {
     const int state = slot.state.load(std::memory_order_acquire);
     if (state == kFile) ::unlink(slot.path);
     if (state == kDirectory) remove_directory_files(slot.path);
+    had_temporaries = had_temporaries || state == kFile || state == kDirectory;
   }
+  // `tuneprep validate big.jsonl | head` ends with SIGPIPE as intended: quiet, as grep and rg
+  // are, unless files were being written.
+  if (sig == SIGPIPE && !had_temporaries) ::_exit(128 + sig);
   write_stderr("tuneprep: stopped by ");
   write_stderr(signal_name(sig));
   write_stderr("; removed this run's temporary files\n");

@@ -72,3 +72,17 @@ status=0
 [ ! -e report.html ] || fail "ulimit -f: stats left a partial report.html"
 no_temporaries "stats under ulimit -f"
 echo "SIGXFSZ from ulimit -f: prepare and stats exit 153, nothing left"
+
+# SIGPIPE while nothing is being written (a reader stopped early, as `| head` does): exit 141,
+# quietly.
+python3 -c '
+import json
+for i in range(50000): print(json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "bob", "content": "a"}]}))
+' > bad.jsonl
+set +o pipefail
+"$TUNEPREP" validate bad.jsonl 2>err | head -n 1 >/dev/null
+status=${PIPESTATUS[0]}
+set -o pipefail
+[ "$status" -eq 141 ] || fail "validate | head: exit $status, expected 141"
+[ ! -s err ] || fail "validate | head: stderr $(cat err)"
+echo "SIGPIPE with nothing to remove: exit 141, quiet"
