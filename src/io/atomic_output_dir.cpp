@@ -201,7 +201,8 @@ bool AtomicOutputDir::commit(IoError& error) {
     staging_.clear();  // nothing left to remove
   } else {
     int err = EINVAL;
-    if (!force_two_step_) {
+    // TUNEPREP_TEST_TWO_STEP (tests only, like the delay hook): the fallback on any file system.
+    if (!force_two_step_ && std::getenv("TUNEPREP_TEST_TWO_STEP") == nullptr) {
       err = ::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) == 0 ? 0 : errno;
     }
     if (err != 0 && err != EINVAL && err != ENOSYS) return fail("cannot swap the new set in", err);

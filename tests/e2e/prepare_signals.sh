@@ -86,3 +86,17 @@ set -o pipefail
 [ "$status" -eq 141 ] || fail "validate | head: exit $status, expected 141"
 [ ! -s err ] || fail "validate | head: stderr $(cat err)"
 echo "SIGPIPE with nothing to remove: exit 141, quiet"
+
+# The two-step fallback (forced by a test hook): a signal between its renames, when out/ does not
+# exist and the previous set is aside, puts the previous set back.
+TUNEPREP_TEST_TWO_STEP=1 TUNEPREP_TEST_COMMIT_DELAY_MS=3000 "$TUNEPREP" prepare in.jsonl -o out --seed 4 >/dev/null 2>err &
+pid=$!
+for _ in $(seq 1 200); do [ -e out ] || break; sleep 0.05; done
+[ ! -e out ] || fail "two-step: out/ was never moved aside"
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" -eq 143 ] || fail "two-step: exit $status"
+[ "$(python3 "$check" out)" = "seed 1" ] || fail "two-step: the previous set was not put back"
+no_temporaries "two-step"
+echo "SIGTERM between the two renames of the fallback: previous set restored, nothing left"
