@@ -167,6 +167,11 @@ const std::vector<std::string>& seeds() {
       "as an ai developed by", "I'm just an AI", "I\xE2\x80\x99m only an AI", "Im an AI", "I am just an AI",
       "I don't have personal opinions", "I don\xE2\x80\x99t have feelings", "i do not have preferences",
       "My knowledge cutoff", "my training data cut-off",
+      // special tokens
+      "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|eot_id|>", "</s>", "[INST]", "[/INST]", "<<SYS>>",
+      "<</SYS>>", "<start_of_turn>", "<|assistant|>",
+      // unfilled template placeholders
+      "{{name}}", "{{ customer_name }}", "{{user.email}}",
   };
   return kSeeds;
 }

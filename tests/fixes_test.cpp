@@ -36,7 +36,8 @@ TEST_CASE("fix spec safe selects every rule with a fix and checks ids") {
   CHECK_FALSE(FixSet::parse("pii-email", error));
   CHECK(error.message ==
         "--fix: rule pii-email has no safe fix (rules with one: unknown-key, bom-or-crlf, "
-        "last-message-not-assistant, consecutive-same-role, whitespace-padding, or 'safe' for all)");
+        "last-message-not-assistant, consecutive-same-role, whitespace-padding, special-token-literal, "
+                        "placeholder-input, or 'safe' for all)");
   CHECK_FALSE(FixSet::parse("whitespace-paddin", error));
   CHECK(error.message.rfind("--fix: unknown rule id 'whitespace-paddin' (did you mean 'whitespace-padding'?)", 0) == 0);
 }

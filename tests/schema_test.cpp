@@ -165,7 +165,7 @@ TEST_CASE("prompt-completion missing and mistyped fields name the field") {
   CHECK(findings(normalize(R"({"prompt":3,"completion":"   "})")) ==
         std::vector<std::string>{"wrong-type@/prompt", "empty-content@/completion"});
   auto result = normalize(R"({"prompt":3,"completion":"a"})");
-  CHECK(result.diagnostics[0].message == "expected a string, found a number");
+  CHECK(result.diagnostics[0].message == "expected a string or a list of messages, found a number");
 }
 
 TEST_CASE("public prompt-completion dataset normalizes without error") {
@@ -300,7 +300,7 @@ TEST_CASE("openai dpo record becomes a preference example") {
 
 TEST_CASE("openai dpo problems name their field") {
   CHECK(findings(normalize(R"({"input":{"messages":[{"role":"user","content":"Q"}]},"preferred_output":[]})")) ==
-        std::vector<std::string>{"missing-field@/non_preferred_output", "no-assistant-message@/preferred_output"});
+        std::vector<std::string>{"dpo-missing-output@/non_preferred_output", "dpo-missing-output@/preferred_output"});
   CHECK(findings(normalize(R"({"input":[],"preferred_output":[{"role":"assistant","content":""}],)"
                            R"("non_preferred_output":{}})")) ==
         std::vector<std::string>{"wrong-type@/input", "wrong-type@/non_preferred_output",
@@ -370,7 +370,7 @@ TEST_CASE("sharegpt preference pairs use conversations as the prompt") {
   CHECK(e.non_preferred == std::vector<Message>{text_message(Role::kAssistant, "bad")});
   CHECK(findings(normalize(R"({"conversations":[{"from":"human","value":"Q"}],"chosen":{"from":"gpt","value":"x"},)"
                            R"("rejected":{"from":"human","value":"y"}})")) ==
-        std::vector<std::string>{"no-assistant-message@/rejected"});
+        std::vector<std::string>{"dpo-output-not-assistant@/rejected/from"});
 }
 
 TEST_CASE("transcript pairs split into turns and share the prompt") {
@@ -392,16 +392,17 @@ TEST_CASE("transcripts with different prompts or no final assistant turn are rep
   CHECK(differ.diagnostics[0].message ==
         "chosen and rejected transcripts do not share the same prompt (they differ at turn 1)");
   CHECK(findings(normalize(R"({"chosen":"\n\nHuman: A\n\nAssistant: x","rejected":"\n\nHuman: A"})")) ==
-        std::vector<std::string>{"no-assistant-message@/rejected"});
+        std::vector<std::string>{"dpo-missing-output@/rejected"});
 }
 
 TEST_CASE("unknown shape lists the keys seen") {
-  auto result = normalize(R"({"question":"q","answer":"a"})");
+  auto result = normalize(R"({"text":"q","reply":"a"})");
   REQUIRE(result.diagnostics.size() == 1);
   CHECK(result.diagnostics[0].rule == RuleId::kUnknownFormat);
   CHECK(result.diagnostics[0].message ==
-        "keys: question, answer; expected messages, conversations, prompt/completion, instruction/output, "
-        "input/preferred_output/non_preferred_output or chosen/rejected");
+        "keys: text, reply; expected messages, conversations, prompt/completion (or prompt/response, "
+        "question/answer, input/output), instruction/output, input/preferred_output/non_preferred_output or "
+        "chosen/rejected; map other keys with --map FIELD=KEY");
   CHECK_FALSE(result.example.has_value());
   CHECK(normalize("{}").diagnostics[0].message.starts_with("keys: (none); expected"));
 }
@@ -421,7 +422,7 @@ TEST_CASE("every problem of a record is reported with its pointer") {
       R"({"role":"assistant","content":"ok","weight":2,"name":7}],"tools":{}})");
   CHECK(findings(result) == std::vector<std::string>{
                                 "unknown-role@/messages/2/role", "wrong-type@/messages/3/content",
-                                "missing-field@/messages/4/role", "wrong-type@/messages/6/weight",
+                                "missing-field@/messages/4/role", "invalid-weight@/messages/6/weight",
                                 "wrong-type@/messages/6/name", "wrong-type@/tools",
                                 "empty-content@/messages/0/content", "missing-content@/messages/1/content",
                                 "empty-content@/messages/5/content"});

@@ -60,7 +60,7 @@ TEST_CASE("validate places chat findings at the value's line and column") {
   const ValidateResult result = run_validate(options_for(file));
   CHECK(positions(result) == Lines{
                                  "1:39 pii-email /messages/0/content",
-                                 "2:93 wrong-type /messages/1/weight",
+                                 "2:93 invalid-weight /messages/1/weight",
                                  "2:105 unknown-key /extra",
                                  "3:1 json-syntax ",
                              });

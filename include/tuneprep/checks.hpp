@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,11 +46,17 @@ class RuleChecker {
   std::unique_ptr<Impl> impl_;
 };
 
+// `text` with every secret the secret-key rule would confirm shortened to its first four
+// characters and "…", as that rule's messages show one. For text that quotes the data outside the
+// content rules: a diagnostic naming an unknown role or key, the --show-fixes diff.
+std::string mask_secrets(std::string_view text);
+
 // unknown-key: keys of the raw JSON record that `format` does not define, at the top level and in
 // message objects (they are dropped on output). `record_text` is the record's JSON text as read.
-// CSV records have no keys: nothing is reported for SourceFormat::kCsv.
+// CSV records have no keys: nothing is reported for SourceFormat::kCsv. `mapped_keys` are the
+// top-level keys a key mapping (--map) names: known whatever the shape.
 void check_unknown_keys(std::string_view record_text, SourceFormat format, const RuleConfig& config,
-                        std::vector<Diagnostic>& out);
+                        std::vector<Diagnostic>& out, std::span<const std::string> mapped_keys = {});
 
 // bom-or-crlf: a UTF-8 byte-order mark at the start of the record text, or a carriage return in it
 // (a CR LF line end when the reader keeps the CR in Record::text, or CR LF inside a multi-line

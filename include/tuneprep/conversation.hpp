@@ -59,6 +59,9 @@ struct Example {
   std::string tools_json;      // `tools` as minified JSON; empty when absent
   std::string functions_json;  // legacy `functions` as minified JSON; empty when absent
   std::optional<bool> parallel_tool_calls;  // top-level `parallel_tool_calls` when present
+  // KTO (unpaired preference) records carry `label`: true for a desirable answer, false for an
+  // undesirable one. Absent for every other shape.
+  std::optional<bool> label;
 
   bool operator==(const Example&) const = default;
 };

@@ -16,6 +16,10 @@ namespace tuneprep {
 enum class Severity : uint8_t { kError, kWarning, kInfo };
 std::string_view severity_name(Severity severity);  // "error", "warning", "info"
 std::optional<Severity> severity_from_name(std::string_view name);
+// Whether `severity` is `threshold` or more severe (error > warning > info).
+inline bool at_least(Severity severity, Severity threshold) {
+  return static_cast<uint8_t>(severity) <= static_cast<uint8_t>(threshold);
+}
 
 // Every rule tuneprep knows. The string id is stable: scripts, configs and suppressions use it.
 // New ids are appended (never inserted or renumbered). The trailing comment names the module that
@@ -76,6 +80,11 @@ enum class RuleId : uint16_t {
   // token limits and dataset consistency (validate and prepare)
   kTooManyTokens,            // validate, prepare: the example has more tokens than the model allows
   kConflictingAnswers,       // validate, prepare: the same prompt appears with different answers
+  // added with the real-dataset shapes
+  kKtoUndesirable,           // schema (write_example): a KTO label:false record written as supervised data
+  kSpecialTokenLiteral,      // checks: a chat-template or end-of-text token written into content
+  kPlaceholderInput,         // checks: an Alpaca input that means "no input" appended to the prompt
+  kUnfilledTemplate,         // checks: a {{placeholder}} left in content
   kCount_
 };
 
@@ -126,6 +135,8 @@ inline constexpr uint64_t kUnlimitedDiagnostics = std::numeric_limits<uint64_t>:
 struct TextFormatOptions {
   bool color = false;                              // ANSI colours (the CLI decides: TTY, --color, NO_COLOR)
   uint64_t max_diagnostics = kUnlimitedDiagnostics;  // --max-diagnostics: print at most this many
+  // --min-severity: diagnostics below it are not printed, but the summary counts them.
+  Severity min_severity = Severity::kInfo;
 };
 
 // `path:line:col: severity[rule-id]: message` per diagnostic (in the set's order; sort first), a
@@ -154,6 +165,12 @@ std::string format_sarif(const DiagnosticSet& set, const SarifOptions& options =
 // GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=rule-id::message`
 // (warning → ::warning, info → ::notice), escaped as the Actions toolkit does.
 std::string format_github(const DiagnosticSet& set, uint64_t max_diagnostics = kUnlimitedDiagnostics);
+
+// `text` made safe for a terminal or a log: C0 controls and DEL become \n, \r, \t or \xNN, C1
+// and bidirectional controls \u{NN}, bytes that are not UTF-8 \xNN; everything else is kept.
+// Every text output that shows a file name, a CSV header or a message passes through it.
+// `keep_line_breaks` leaves CR and LF as they are, for a caller that escapes them its own way.
+std::string terminal_text(std::string_view text, bool keep_line_breaks = false);
 
 // The SARIF level of a severity: "error", "warning" or "note".
 std::string_view sarif_level(Severity severity);

@@ -41,7 +41,9 @@ struct InputFile {
 // files"). A file with an unsupported
 // extension given explicitly is still read (format sniffed from content). Unreadable files are
 // reported by open_input.
-//
+// A file met twice (same device and inode, or "-" twice) is read once; FIFOs, devices, dangling
+// and looping symbolic links inside a directory are skipped. Each such case adds a one-line note
+// ("dir/x.jsonl: skipped: not a regular file (a FIFO)") that every command prints on stderr.
 // A directory that holds a tuneprep output set (a manifest.json written by prepare) is never
 // read as input, whether given or found under an input directory: it is skipped with a note,
 // as is every directory of `skip_dirs` (prepare's own -o). Explicitly named files are read.
@@ -50,8 +52,8 @@ struct ExpandOptions {
 };
 struct ExpandResult {
   std::vector<InputFile> files;
+  std::vector<std::string> notes;
   std::optional<IoError> error;
-  std::vector<std::string> notes;  // one line each: what was skipped and why
 };
 ExpandResult expand_inputs(const std::vector<std::string>& paths);
 ExpandResult expand_inputs(const std::vector<std::string>& paths, const ExpandOptions& options);

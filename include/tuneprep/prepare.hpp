@@ -65,8 +65,8 @@ struct PrepareOptions {
   // Another run holding the output directory's lock: wait for it (the default), or fail at once
   // (--no-wait). See docs/reliability.md.
   bool wait = true;
-  // One-line notes as they happen (an input directory skipped, waiting for the lock); the CLI
-  // prints them on stderr.
+  // One-line notes as they happen (waiting for the output directory's lock); the CLI prints them
+  // on stderr. Inputs skipped go to PrepareSummary::warnings.
   std::function<void(const std::string&)> on_note;
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tuneprep/rules.hpp"
@@ -60,6 +61,32 @@ std::optional<RuleConfigError> apply_rule_options(RuleConfig& config, const Rule
 // Same order and error rules as apply_rule_options; `source_name` prefixes messages (the path).
 std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
                                                 std::string_view source_name);
+
+// Reads the `[map]` table of a tuneprep.toml document (a key mapping for JSON input, as
+// LLaMA-Factory's dataset_info.json `columns`):
+//   [map]
+//   prompt = "question"
+//   response = "answer"
+// into (field, key) pairs in file order. Values must be strings; fields are checked by the caller.
+std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
+                                             std::vector<std::pair<std::string, std::string>>& mappings);
+
+// Limits on a configuration file, checked before the TOML parser sees it: the parser recurses
+// once per dotted-key part and per nested array or inline table, so a hostile tuneprep.toml (a
+// cloned repository is enough) could otherwise overflow the stack; the size bounds what is read
+// from a FIFO or a device such as /dev/zero.
+inline constexpr size_t kMaxConfigBytes = 1u << 20;
+inline constexpr size_t kMaxConfigNesting = 32;  // nested [ and {, and parts of one dotted key
+
+// The first breach of kMaxConfigNesting in `toml_text` ("cfg.toml:3:40: ..."), if any. A lexical
+// scan that knows strings and comments, nothing more: it only bounds what the parser will do.
+std::optional<RuleConfigError> check_toml_limits(std::string_view toml_text, std::string_view source_name);
+
+// Reads `path` (a regular file, FIFO or device; at most kMaxConfigBytes) and applies its
+// `[rules]` table with apply_rules_toml. Unreadable, too large or too deep files are errors.
+// `text`, when given, receives the file's text (for the other tables, such as [map]).
+std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path,
+                                                    std::string* text = nullptr);
 
 // The message for an unknown rule id: names it, suggests the closest id, lists every valid id.
 std::string unknown_rule_message(std::string_view id);

@@ -21,13 +21,29 @@ enum class InputShape : uint8_t {
 std::optional<InputShape> input_shape_from_name(std::string_view name);  // "auto", "openai-chat", ...
 
 // --to: the format written to train/validation.
-enum class OutputFormat : uint8_t { kOpenAiChat, kPromptCompletion, kDpo };
+enum class OutputFormat : uint8_t { kOpenAiChat, kPromptCompletion, kDpo, kKto };
 std::optional<OutputFormat> output_format_from_name(std::string_view name);
 std::string_view output_format_name(OutputFormat format);
+
+// A key mapping for JSON input, as LLaMA-Factory's dataset_info.json `columns` give it: the
+// record key that holds each field. Fields: prompt (the instruction or user text), query (the
+// input appended to it), response (the answer), history, system, messages, chosen, rejected,
+// tools, label. A mapped key replaces the field's default name.
+struct KeyMapping {
+  std::string field;
+  std::string key;
+};
+// The mappable field names, for messages: "prompt, query, response, ...".
+std::string_view mappable_fields();
+bool is_mappable_field(std::string_view field);
 
 struct NormalizeOptions {
   InputShape shape = InputShape::kAuto;
   std::string system_prompt;  // --system: added as the first message where none exists
+  std::vector<KeyMapping> key_map;  // --map FIELD=KEY, --prompt-col/--response-col/--system-col, [map]
+  // placeholder-input's fix: an Alpaca input that means "no input" is not appended to the prompt
+  // (it is still reported as placeholder-input, so the caller can count the fix).
+  bool drop_placeholder_input = false;
 };
 
 // Result of normalizing one record: an example, and the diagnostics found on the way.

@@ -79,7 +79,7 @@ struct StatsRunOptions {
 struct StatsRunResult {
   StatsReport report;
   std::optional<IoError> error;  // usage or I/O: the report is then meaningless
-  std::vector<std::string> notes;  // inputs skipped (output sets), one line each, for stderr
+  std::vector<std::string> input_notes;  // inputs read once or skipped (ExpandResult::notes)
   uint64_t bytes = 0;            // raw input bytes read
   double seconds = 0;
 };

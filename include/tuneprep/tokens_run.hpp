@@ -75,7 +75,7 @@ struct TokensRunResult {
   uint64_t records = 0;     // kChat: records read
   uint64_t unreadable = 0;  // kChat: records written with "error"
   std::optional<IoError> error;  // a usage or I/O problem: the run stopped (exit 2)
-  std::vector<std::string> notes;  // inputs skipped (output sets), one line each, for stderr
+  std::vector<std::string> input_notes;  // inputs read once or skipped (ExpandResult::notes)
 };
 
 // Receives the output in order, from one thread at a time. Returns false when writing failed:

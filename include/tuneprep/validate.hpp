@@ -59,7 +59,7 @@ struct ValidateResult {
   ValidateCounts counts;
   std::vector<RecordFix> fixes;  // in input order (collect_fixes only)
   std::optional<IoError> error;  // usage or I/O: nothing else is meaningful then
-  std::vector<std::string> notes;  // inputs skipped (output sets), one line each, for stderr
+  std::vector<std::string> input_notes;  // inputs read once or skipped (ExpandResult::notes)
   double seconds = 0;
   // Errors found, or warnings with `strict` (exit code 1 of `tuneprep validate`).
   bool failed() const;

@@ -101,6 +101,14 @@ bool RecordAnalysis::has_error() const {
                      [](const Diagnostic& d) { return d.severity == Severity::kError; });
 }
 
+namespace {
+// The fixes the Normalizer applies itself, while it maps the record's fields.
+AnalysisOptions with_normalizer_fixes(AnalysisOptions options) {
+  options.normalize.drop_placeholder_input = options.fixes.contains(RuleId::kPlaceholderInput);
+  return options;
+}
+}  // namespace
+
 struct RecordAnalyzer::Impl {
   struct Local {
     Local(const NormalizeOptions& normalize, const RuleConfig& rules) : normalizer(normalize), checker(rules) {}
@@ -113,7 +121,7 @@ struct RecordAnalyzer::Impl {
   };
 
   explicit Impl(AnalysisOptions o)
-      : options(std::move(o)),
+      : options(with_normalizer_fixes(std::move(o))),
         rules(effective_rules(options)),
         locals([this] { return Local(options.normalize, rules); }) {}
 
@@ -122,6 +130,11 @@ struct RecordAnalyzer::Impl {
 
   AnalysisOptions options;
   RuleConfig rules;
+  std::vector<std::string> mapped_keys = [this] {
+    std::vector<std::string> keys;
+    for (const KeyMapping& m : options.normalize.key_map) keys.push_back(m.key);
+    return keys;
+  }();
   oneapi::tbb::enumerable_thread_specific<Local> locals;
 };
 
@@ -143,9 +156,20 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
   local.example = std::move(normalized.example);
   std::vector<Diagnostic>& diagnostics = out.diagnostics;
   diagnostics = std::move(normalized.diagnostics);
+  // The normalizer quotes the data (a role, an object key): never a whole secret.
+  for (Diagnostic& d : diagnostics) d.message = mask_secrets(d.message);
   // Without an example nothing can be checked or written: the record is rejected whatever the
   // configuration says. Its errors are shown as configured; when the configuration hides them
   // all, the normalizer's own errors still name why it was rejected.
+  // A fix the Normalizer applied while mapping (placeholder-input) is a fixed rule, not a finding.
+  bool normalizer_fixed = false;
+  if (options.normalize.drop_placeholder_input) {
+    const auto fixed = std::remove_if(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+      return d.rule == RuleId::kPlaceholderInput;
+    });
+    normalizer_fixed = fixed != diagnostics.end();
+    diagnostics.erase(fixed, diagnostics.end());
+  }
   std::vector<Diagnostic> unshown;
   if (!local.example) {
     for (const Diagnostic& d : diagnostics) {
@@ -154,7 +178,10 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
     if (unshown.empty()) unshown.push_back(make_diagnostic(RuleId::kUnknownFormat, "record could not be normalized"));
   }
   rules.apply(diagnostics);
-  if (local.example) accept(record, local, *local.example, out);
+  if (local.example) {
+    if (normalizer_fixed) out.fixed_rules.push_back(RuleId::kPlaceholderInput);
+    accept(record, local, *local.example, out);
+  }
 
   out.rejected = !local.example || out.has_error();
   if (out.rejected) {
@@ -184,12 +211,16 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
   std::vector<Diagnostic>& diagnostics = out.diagnostics;
   const auto errors = [&] { return out.has_error(); };
   out.format = example.format;
-  if (!options.fixes.empty()) out.fixed_rules = apply_fixes(example, options.fixes);
+  if (!options.fixes.empty()) {
+    for (RuleId rule : apply_fixes(example, options.fixes)) out.fixed_rules.push_back(rule);
+  }
 
   // The checks of the raw record; a raw fix asked for turns its finding into a fixed rule.
   std::vector<Diagnostic>& found = local.found;
   found.clear();
-  if (record.kind == RecordKind::kJson) check_unknown_keys(record.text, example.format, rules, found);
+  if (record.kind == RecordKind::kJson) {
+    check_unknown_keys(record.text, example.format, rules, found, mapped_keys);
+  }
   check_bom_or_crlf(record, rules, found);
   for (Diagnostic& d : found) {
     if (options.fixes.contains(d.rule)) {
@@ -217,7 +248,8 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
   }
   if (errors()) return;
 
-  if (options.write_as && *options.write_as != OutputFormat::kDpo && example.kind == ExampleKind::kPreference) {
+  if (options.write_as && *options.write_as != OutputFormat::kDpo && *options.write_as != OutputFormat::kKto &&
+      example.kind == ExampleKind::kPreference) {
     // Written as a chat (its prompt and the preferred answer). The limit was checked on the pair
     // (its longer half), as validate does; the tokens, hash and facts below describe what is
     // written, so the manifest agrees with `tokens` and `stats` over the output.

@@ -436,6 +436,25 @@ std::string_view truncation_reason(std::string_view text, const ResponseShape& s
     const bool link = word.find("://") != std::string_view::npos || word.find("www.") == 0;
     if (!structured && !link) return "ends mid-sentence";
   }
+  // Prose of any length that stops on a word no English sentence ends with ("..., and the").
+  if (last >= 'a' && last <= 'z' && t.size() >= 40) {
+    static constexpr std::string_view kNeverLast[] = {
+        "the", "a", "an", "and", "or", "but", "nor", "of", "to", "in", "into", "with", "for", "from", "by",
+        "at", "as", "than", "that", "which", "whose", "because", "although", "if", "while", "its", "their",
+        "our", "your", "my", "his", "is", "are", "was", "were", "be", "been", "has", "have", "had", "such",
+        "between", "among", "during", "including", "like", "whether", "either", "neither", "each", "every"};
+    const size_t word_start = t.find_last_of(" \t\n");
+    if (word_start != std::string_view::npos) {
+      const std::string_view word = t.substr(word_start + 1);
+      const std::string_view line = shape.last_line;
+      const char first = line.empty() ? '\0' : line.front();
+      const bool structured = first == '-' || first == '*' || first == '#' || first == '|' || first == '>' ||
+                              is_digit(first);
+      for (std::string_view never : kNeverLast) {
+        if (word == never && !structured) return "ends mid-sentence";
+      }
+    }
+  }
   return {};
 }
 

@@ -88,6 +88,15 @@ constexpr ContentPattern kPatterns[] = {
      R"((?i)\bas an ai(?: language)? model\b|\bas a (?:large )?language model\b|\bas an ai (?:assistant|developed by)\b|\bi(?:'|’)?m (?:just |only )?an ai\b|\bi am (?:just |only )?an ai\b|\bi (?:do not|don't|don’t) have (?:personal )?(?:opinions|feelings|emotions|beliefs|preferences)\b|\bmy (?:knowledge|training data) (?:cutoff|cut-off)\b)",
      Confirm::kNone, Prefilter::kVectorscan,
      R"((?i)as an ai(?: language)? model|as a (?:large )?language model|as an ai (?:assistant|developed by)|i(?:'|\xE2\x80\x99)?m (?:just |only )?an ai|i am (?:just |only )?an ai|i (?:do not|don't|don\xE2\x80\x99t) have (?:personal )?(?:opinions|feelings|emotions|beliefs|preferences)|my (?:knowledge|training data) (?:cutoff|cut-off)|\xC5\xBF|\xE2\x84\xAA)"},
+    // Chat-template and end-of-text tokens written into the text: the model learns to print them.
+    {RuleId::kSpecialTokenLiteral, "a special token",
+     R"(<\|(?:endoftext|im_start|im_end|im_sep|eot_id|eom_id|begin_of_text|end_of_text|start_header_id|end_header_id|endofprompt|fim_prefix|fim_middle|fim_suffix|user|assistant|system|end)\|>|</s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>)",
+     Confirm::kNone, Prefilter::kVectorscan,
+     R"(<\|(?:endoftext|im_start|im_end|im_sep|eot_id|eom_id|begin_of_text|end_of_text|start_header_id|end_header_id|endofprompt|fim_prefix|fim_middle|fim_suffix|user|assistant|system|end)\|>|</s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>)"},
+    // {{name}} placeholders of a prompt template that was never filled in (code blocks excepted:
+    // Jinja, Handlebars and Go templates write them on purpose).
+    {RuleId::kUnfilledTemplate, "a template placeholder", R"(\{\{ ?[A-Za-z_][A-Za-z0-9_.]* ?\}\})",
+     Confirm::kOutsideCode, Prefilter::kVectorscan, R"(\{\{ ?[A-Za-z_][A-Za-z0-9_.]* ?\}\})"},
 };
 static_assert(std::size(kPatterns) <= 32, "match() keeps the hits in a 32-bit mask");
 

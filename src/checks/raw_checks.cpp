@@ -19,12 +19,18 @@ using Keys = std::span<const std::string_view>;
 
 // The keys each input shape defines (what the Normalizer reads); anything else is dropped.
 // OpenAI chat fine-tuning format: messages, tools, functions (legacy), parallel_tool_calls.
-constexpr std::string_view kChatTop[] = {"messages", "tools", "functions", "parallel_tool_calls"};
+constexpr std::string_view kChatTop[] = {"messages", "tools", "functions", "parallel_tool_calls", "label"};
+// Inside a DPO `input`: the chat's keys but KTO's label.
+constexpr std::string_view kDpoInput[] = {"messages", "tools", "functions", "parallel_tool_calls"};
 constexpr std::string_view kChatMessage[] = {"role", "content", "name", "weight",
                                              "tool_calls", "function_call", "tool_call_id"};
 constexpr std::string_view kDpoTop[] = {"input", "preferred_output", "non_preferred_output"};
-constexpr std::string_view kPromptCompletion[] = {"prompt", "completion"};
-constexpr std::string_view kAlpaca[] = {"instruction", "input", "output", "system", "history"};
+// prompt/completion and the aliases it is read from (prompt/response, question/answer, ...);
+// Alpaca with its answer aliases. `label` is KTO's.
+constexpr std::string_view kPromptCompletion[] = {"prompt", "completion", "question", "query", "input", "response",
+                                                  "answer", "output", "target", "system", "label"};
+constexpr std::string_view kAlpaca[] = {"instruction", "input", "output", "system", "history", "query",
+                                        "response", "answer", "completion", "target", "label"};
 constexpr std::string_view kShareGptTop[] = {"conversations", "system", "tools", "id"};
 constexpr std::string_view kShareGptMessage[] = {"from", "value"};
 constexpr std::string_view kPreferencePromptTop[] = {"prompt", "chosen", "rejected", "system"};
@@ -46,6 +52,7 @@ struct KeyChecker {
   std::vector<Diagnostic>& out;
   std::string path;     // pointer of the object being walked
   std::string decoded;  // a key written with escapes, decoded
+  std::span<const std::string> mapped_keys;  // top-level keys a --map names
 
   std::string_view decode(std::string_view raw) {
     if (raw.find('\\') == std::string_view::npos) return raw;
@@ -79,7 +86,8 @@ struct KeyChecker {
     json_scan::ObjectMembers members(text, open);
     while (members.next()) {
       const std::string_view key = decode(members.key());
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() &&
+          (place.kind != Place::kTop || std::find(mapped_keys.begin(), mapped_keys.end(), key) == mapped_keys.end())) {
         report(key, place);
         continue;
       }
@@ -119,10 +127,10 @@ struct KeyChecker {
 }  // namespace
 
 void check_unknown_keys(std::string_view record_text, SourceFormat format, const RuleConfig& config,
-                        std::vector<Diagnostic>& out) {
+                        std::vector<Diagnostic>& out, std::span<const std::string> mapped_keys) {
   if (!config.enabled(RuleId::kUnknownKey) || format == SourceFormat::kCsv) return;
   const size_t open = json_scan::skip_ws(record_text, 0);
-  KeyChecker keys{record_text, source_format_name(format), config, out, {}, {}};
+  KeyChecker keys{record_text, source_format_name(format), config, out, {}, {}, mapped_keys};
   const Place top;
   switch (format) {
     case SourceFormat::kOpenAiChat:
@@ -133,7 +141,7 @@ void check_unknown_keys(std::string_view record_text, SourceFormat format, const
     case SourceFormat::kDpoOpenAi:
       keys.object(open, kDpoTop, top, [&](std::string_view key, size_t value) {
         if (key == "input") {
-          keys.object(value, kChatTop, Place{Place::kInput, 0}, [&](std::string_view k, size_t v) {
+          keys.object(value, kDpoInput, Place{Place::kInput, 0}, [&](std::string_view k, size_t v) {
             if (k == "messages") keys.messages(v, kChatMessage);
           });
         } else {

@@ -60,7 +60,34 @@ std::string describe_hit(RuleId rule, std::string_view label, std::string_view m
   }
 }
 
+// The literal every secret-key pattern starts with; text without any needs no RE2 pass.
+constexpr std::string_view kSecretLeads[] = {"sk-", "AKIA", "ASIA", "ABIA", "ACCA", "gh",
+                                             "xox", "AIza", "k_live_", "-----BEGIN"};
+
 }  // namespace
+
+std::string mask_secrets(std::string_view text) {
+  if (std::none_of(std::begin(kSecretLeads), std::end(kSecretLeads),
+                   [&](std::string_view lead) { return text.find(lead) != std::string_view::npos; })) {
+    return std::string(text);
+  }
+  const checks::ContentPatterns& patterns = checks::ContentPatterns::instance();
+  std::string out(text);
+  for (int index = 0; index < static_cast<int>(patterns.size()); ++index) {
+    if (patterns.pattern(index).rule != RuleId::kSecretKey) continue;
+    size_t from = 0;
+    while (from < out.size()) {
+      const std::string_view rest = std::string_view(out).substr(from);
+      const auto hit = checks::find_confirmed(patterns, index, rest);
+      if (!hit) break;
+      const size_t begin = from + static_cast<size_t>(hit->data() - rest.data());
+      const size_t keep = hit->rfind("-----", 0) == 0 ? hit->size() : std::min<size_t>(4, hit->size());
+      out.replace(begin + keep, hit->size() - keep, "…");
+      from = begin + keep + std::string_view("…").size();
+    }
+  }
+  return out;
+}
 
 struct RuleChecker::Impl {
   explicit Impl(RuleConfig c) : config(std::move(c)) {

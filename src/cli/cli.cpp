@@ -40,13 +40,7 @@ bool GlobalOptions::use_color(int fd) const {
   return isatty(fd) != 0;
 }
 
-void print_notes(const std::vector<std::string>& notes, const GlobalOptions& global) {
-  if (global.quiet) return;
-  const Style style(global.use_color(STDERR_FILENO));
-  for (const std::string& note : notes) fmt::print(stderr, "{}: {}\n", style.yellow("note"), note);
-}
-
-int run_cli(int argc, char** argv) {
+int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   // Every command: a signal removes this run's temporaries and exits 128+N (docs/reliability.md).
   install_signal_cleanup();
   CLI::App app{"tuneprep: turn raw conversation data into clean, upload-ready fine-tuning datasets"};
@@ -63,10 +57,12 @@ int run_cli(int argc, char** argv) {
   app.add_option("--config", global.config_path, "TOML configuration file (default: ./tuneprep.toml)");
 
   std::vector<std::pair<CLI::App*, CommandRunner>> runners;
-  for (const CommandSpec& spec : kCommands) {
+  const auto add = [&](const CommandSpec& spec) {
     CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.help));
     runners.emplace_back(sub, spec.setup(*sub, global));
-  }
+  };
+  for (const CommandSpec& spec : kCommands) add(spec);
+  for (const CommandSpec& spec : more_commands) add(spec);
 
   try {
     app.parse(argc, argv);

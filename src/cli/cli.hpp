@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,9 @@ inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitUsage = 2;
 
-int run_cli(int argc, char** argv);
+// `more_commands` follow the built-in ones in --help: the binary passes the backend commands
+// (src/cli/backend/), which the library does not link.
+int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands = {});
 
 // ---------------------------------------------------------------------------------------------
 // Options shared by the commands that read datasets (src/cli/input_options.cpp), so each option
@@ -61,7 +64,7 @@ void add_input_options(CLI::App& command, std::vector<std::string>& inputs, Read
 // --format alone, for commands whose inputs are not a list (leakage's two files).
 void add_format_option(CLI::App& command, NormalizeOptions& normalize, std::string_view help);
 // --prompt-col, --response-col and --system-col alone.
-void add_csv_column_options(CLI::App& command, ReaderOptions& reader);
+void add_csv_column_options(CLI::App& command, ReaderOptions& reader, NormalizeOptions* normalize = nullptr);
 // --max-record-bytes.
 void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
 
@@ -70,15 +73,18 @@ void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader);
 // overflows.
 std::optional<uint64_t> parse_byte_size(std::string_view text);
 
+// Prints the input notes of a run (files read once, entries of a directory skipped) on stderr as
+// "note: ..." lines, escaped for the terminal; nothing with -q.
+void print_input_notes(const std::vector<std::string>& notes, const GlobalOptions& global);
+
 // Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
 // file exists (no file is no error). Returns a one-line error message for an unreadable file or
 // a bad table; `config` is left unchanged then.
-std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config);
+// Also reads the [map] table into normalize->key_map when `normalize` is given.
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
+                                             NormalizeOptions* normalize = nullptr);
 
 // Subcommand setups, one per src/cli/<name>_command.cpp.
-// "note: ..." on stderr, one line each (unless -q): what the run skipped and why.
-void print_notes(const std::vector<std::string>& notes, const GlobalOptions& global);
-
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);

@@ -1,12 +1,11 @@
 // The options every dataset-reading command shares (inputs, --format, CSV columns, --system,
 // --max-record-bytes, byte sizes such as --max-memory) and the [rules] table of the configuration file.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/rule_config.hpp"
 #include "tuneprep/schema.hpp"
@@ -22,10 +21,45 @@ void add_format_option(CLI::App& command, NormalizeOptions& normalize, std::stri
       ->check(CLI::IsMember({"auto", "openai-chat", "prompt-completion", "alpaca", "sharegpt", "dpo", "csv"}));
 }
 
-void add_csv_column_options(CLI::App& command, ReaderOptions& reader) {
-  command.add_option("--prompt-col", reader.prompt_column, "CSV column holding the user prompt");
-  command.add_option("--response-col", reader.response_column, "CSV column holding the assistant answer");
-  command.add_option("--system-col", reader.system_column, "CSV column holding the system prompt");
+namespace {
+
+// FIELD=KEY items of --map, checked; an error names the valid fields.
+void add_key_mappings(const std::vector<std::string>& items, std::vector<KeyMapping>& out) {
+  for (const std::string& item : items) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      throw CLI::ValidationError("--map", "expects FIELD=KEY (e.g. response=answer), got '" + item + "'");
+    }
+    const std::string field = item.substr(0, eq);
+    if (!is_mappable_field(field)) {
+      throw CLI::ValidationError("--map", "unknown field '" + field + "' (fields: " + std::string(mappable_fields()) + ")");
+    }
+    out.push_back({field, item.substr(eq + 1)});
+  }
+}
+
+}  // namespace
+
+void add_csv_column_options(CLI::App& command, ReaderOptions& reader, NormalizeOptions* normalize) {
+  // The column options name JSON keys too (--map prompt=KEY ...), so one flag works for either input.
+  auto column = [&command, normalize](const char* flag, std::string& target, const char* field, const char* help) {
+    command.add_option_function<std::string>(
+        flag,
+        [&target, normalize, field](const std::string& name) {
+          target = name;
+          if (normalize != nullptr) normalize->key_map.push_back({field, name});
+        },
+        help);
+  };
+  column("--prompt-col", reader.prompt_column, "prompt", "CSV column (or JSON key) holding the user prompt");
+  column("--response-col", reader.response_column, "response", "CSV column (or JSON key) holding the assistant answer");
+  column("--system-col", reader.system_column, "system", "CSV column (or JSON key) holding the system prompt");
+  if (normalize != nullptr) {
+    command.add_option_function<std::vector<std::string>>(
+        "--map", [normalize](const std::vector<std::string>& items) { add_key_mappings(items, normalize->key_map); },
+        "Read a field from another JSON key: FIELD=KEY, repeatable (fields: prompt, query, response, history, "
+        "system, messages, chosen, rejected, tools, label)");
+  }
   command
       .add_option_function<std::string>(
           "--delimiter",
@@ -38,15 +72,27 @@ void add_input_options(CLI::App& command, std::vector<std::string>& inputs, Read
                        NormalizeOptions& normalize, std::string_view system_help) {
   command.add_option("inputs", inputs, "Input files, directories (searched recursively) or - for stdin")->required();
   add_format_option(command, normalize, "Input shape (auto detects per record)");
-  add_csv_column_options(command, reader);
+  add_csv_column_options(command, reader, &normalize);
   command.add_option("--system", normalize.system_prompt, std::string(system_help));
 }
 
 void add_max_record_bytes_option(CLI::App& command, ReaderOptions& reader) {
+  // A byte count or a size (64M, 1G); any value up to 2^64-1 ("no limit") is valid, 0 is not.
   command
-      .add_option("--max-record-bytes", reader.max_record_bytes,
-                  fmt::format("Reject records larger than this (default {} MiB)", ReaderOptions{}.max_record_bytes >> 20))
-      ->check(CLI::PositiveNumber);
+      .add_option_function<std::string>(
+          "--max-record-bytes",
+          [&reader](const std::string& text) {
+            const std::optional<uint64_t> bytes = parse_byte_size(text);
+            if (!bytes) {
+              throw CLI::ValidationError("--max-record-bytes",
+                                         "expected a size of at least 1 byte, such as 1048576, 64M or 1G; got '" +
+                                             text + "'");
+            }
+            reader.max_record_bytes = static_cast<size_t>(*bytes);
+          },
+          fmt::format("Reject records larger than this many bytes (also 64M, 1G; default {} MiB)",
+                      ReaderOptions{}.max_record_bytes >> 20))
+      ->type_name("BYTES");
 }
 
 std::optional<uint64_t> parse_byte_size(std::string_view text) {
@@ -54,8 +100,9 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   uint64_t whole = 0;
   bool digits = false;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (whole > (UINT64_MAX - 9) / 10) return std::nullopt;
-    whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (whole > (UINT64_MAX - digit) / 10) return std::nullopt;
+    whole = whole * 10 + digit;
     digits = true;
   }
   double fraction = 0;
@@ -91,18 +138,34 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
   return bytes;
 }
 
-std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config) {
+void print_input_notes(const std::vector<std::string>& notes, const GlobalOptions& global) {
+  if (global.quiet) return;
+  for (const std::string& note : notes) fmt::print(stderr, "note: {}\n", terminal_text(note));
+}
+
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
+                                             NormalizeOptions* normalize) {
   std::string path = global.config_path;
   if (path.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
     path = "tuneprep.toml";
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("--config {}: cannot open the file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (auto error = apply_rules_toml(config, text.str(), path)) return error->message;
+  std::string text;
+  if (auto error = load_rules_toml_file(config, path, &text)) return error->message;
+  if (normalize != nullptr) {
+    std::vector<std::pair<std::string, std::string>> mappings;
+    if (auto error = read_map_toml(text, path, mappings)) return error->message;
+    std::vector<KeyMapping> from_file;
+    for (auto& [field, key] : mappings) {
+      if (!is_mappable_field(field)) {
+        return fmt::format("{}: unknown field map.{} (fields: {})", path, field, mappable_fields());
+      }
+      from_file.push_back({std::move(field), std::move(key)});
+    }
+    // Flags come after the file's table, so a flag wins over the file for the same field.
+    normalize->key_map.insert(normalize->key_map.begin(), from_file.begin(), from_file.end());
+  }
   return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/json_writer.hpp"
 #include "tuneprep/leakage.hpp"
 
@@ -81,7 +82,7 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--max-memory", o->max_memory, "Memory budget of the near index, e.g. 2G (default: half of RAM)");
   command.add_flag("--exact-only", o->exact_only, "Look for exact copies only (no near-duplicate index)");
   command.add_flag("--json", o->json, "Print the report as one JSON object");
-  add_csv_column_options(command, l.reader);
+  add_csv_column_options(command, l.reader, &l.normalize);
 
   return [o, &global]() -> int {
     LeakageOptions& options = o->leakage;
@@ -101,7 +102,7 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
     }
     const LeakageResult result = find_leakage(o->train, o->validation, options);
     if (result.error) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), result.error->message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
       return kExitUsage;
     }
     const LeakageReport& report = result.report;
@@ -111,11 +112,11 @@ CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global) {
       const Style style(global.use_color(STDOUT_FILENO));
       for (const LeakagePair& pair : report.pairs) {
         if (pair.kind == LeakKind::kExact) {
-          fmt::print("{}:{}: {} copy of {}:{}\n", report.validation_path, pair.validation_line, style.red("exact"),
-                     report.train_path, pair.train_line);
+          fmt::print("{}:{}: {} copy of {}:{}\n", terminal_text(report.validation_path), pair.validation_line, style.red("exact"),
+                     terminal_text(report.train_path), pair.train_line);
         } else {
-          fmt::print("{}:{}: {} copy of {}:{} (similarity {:.2f})\n", report.validation_path, pair.validation_line,
-                     style.yellow("near"), report.train_path, pair.train_line, pair.similarity);
+          fmt::print("{}:{}: {} copy of {}:{} (similarity {:.2f})\n", terminal_text(report.validation_path), pair.validation_line,
+                     style.yellow("near"), terminal_text(report.train_path), pair.train_line, pair.similarity);
         }
       }
       if (!global.quiet) {

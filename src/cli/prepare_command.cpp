@@ -8,6 +8,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/json_writer.hpp"
 #include "tuneprep/prepare.hpp"
 
@@ -79,16 +80,16 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   (void)mb;
   const std::filesystem::path dir(options.output_dir);
   auto row = [&](std::string_view label, uint64_t count, std::string_view file, std::string_view colour) {
-    fmt::print("  {:<11} {:>10}  {}\n", style.paint(label, colour), group_digits(count), (dir / file).string());
+    fmt::print("  {:<11} {:>10}  {}\n", style.paint(label, colour), group_digits(count), terminal_text((dir / file).string()));
   };
   row("train", c.train, "train.jsonl", Style::kGreen);
   if (options.val_ratio > 0) row("validation", c.validation, "validation.jsonl", Style::kGreen);
   row("rejected", c.rejected, "rejected.jsonl", c.rejected ? Style::kRed : "");
   row("duplicates", c.duplicates, "duplicates.jsonl", c.duplicates ? Style::kYellow : "");
   for (const ReportFileSummary& report : summary.reports) {
-    fmt::print("  {:<11} {:>10}  {}\n", "report", "", (dir / report.name).string());
+    fmt::print("  {:<11} {:>10}  {}\n", "report", "", terminal_text((dir / report.name).string()));
   }
-  fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", (dir / "manifest.json").string());
+  fmt::print("  {:<11} {:>10}  {}\n", "manifest", "", terminal_text((dir / "manifest.json").string()));
   if (summary.exact_duplicates + summary.near_duplicates > 0 && options.dedup == DedupMode::kNear) {
     fmt::print("  duplicates: {} exact, {} near\n", group_digits(summary.exact_duplicates),
                group_digits(summary.near_duplicates));
@@ -106,7 +107,7 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
     }
     fmt::print("  tokens:     {} ({} trained; {}{}){}\n", group_digits(total), group_digits(trained),
                !options.tokens->model.empty() ? std::string_view(options.tokens->model) : *summary.encoding,
-               summary.token_limit ? fmt::format(" limit {}", group_digits(*summary.token_limit)) : std::string(),
+               summary.token_limit ? fmt::format(", limit {}", group_digits(*summary.token_limit)) : std::string(),
                summary.truncated > 0 ? fmt::format(", {} truncated", group_digits(summary.truncated)) : std::string());
   }
   if (summary.leakage_near) {
@@ -124,7 +125,7 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
       fmt::print("  {:<24} {:>8}\n", rule, group_digits(count));
     }
   }
-  for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), warning);
+  for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), terminal_text(warning));
 }
 
 }  // namespace
@@ -138,7 +139,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--no-wait", o->no_wait,
                    "Fail (exit 2) instead of waiting when another run is writing the same output directory");
   command.add_option("--to", o->to, "Output format of train/validation")
-      ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo"}));
+      ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo", "kto"}));
   add_input_options(command, p.inputs, p.reader, p.normalize);
   command.add_option("--dedup", o->dedup, "Duplicate removal: exact (default), near (exact + near duplicates) or none")
       ->check(CLI::IsMember({"none", "exact", "near"}));
@@ -188,7 +189,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     options.conflicts = *conflict_mode_from_name(o->conflicts);
     options.jobs = global.jobs;
     options.wait = !o->no_wait;
-    options.on_note = [&global](const std::string& note) { print_notes({note}, global); };
+    options.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
     for (const std::string& report : o->reports) {
       if (report == "html") options.report_html = true;
       if (report == "md" || report == "markdown") options.report_markdown = true;
@@ -196,10 +197,10 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
 
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
-    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
     if (!o->fix.empty()) {
       RuleConfigError fix_error;
       const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);
@@ -226,7 +227,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     PrepareResult result = run_prepare(options, progress);
     bar.clear();
     if (result.error) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), result.error->message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
       return kExitUsage;
     }
     if (options.timings) print_timings(result.summary);

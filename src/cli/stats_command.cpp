@@ -13,6 +13,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/stats_run.hpp"
 
 namespace tuneprep::cli {
@@ -90,7 +91,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
   return [o, &global]() -> int {
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
     StatsRunOptions& run = o->run;
@@ -101,7 +102,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     run.tokens.max_tokens = o->max_tokens;
     if (o->price_per_mtok >= 0) run.report.price_per_mtok = o->price_per_mtok;
     if (o->epochs > 0) run.report.epochs = o->epochs;
-    if (auto error = load_rules_config(global, run.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, run.rules, &run.normalize)) return usage_error(*error);
     if (auto error = apply_rule_options(run.rules, o->rules)) return usage_error(error->message);
 
     int stdout_outputs = 0;
@@ -115,7 +116,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     }
     StatsRunResult first = run_stats(run, progress);
     bar.clear();
-    print_notes(first.notes, global);
+    print_input_notes(first.input_notes, global);
     if (first.error) return usage_error(first.error->message);
     std::optional<StatsRunResult> second;
     if (!o->compare.empty()) {
@@ -124,7 +125,7 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       other.report.title.clear();
       second = run_stats(other, progress);
       bar.clear();
-      print_notes(second->notes, global);
+      print_input_notes(second->input_notes, global);
       if (second->error) return usage_error(second->error->message);
     }
 

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/tokens_run.hpp"
 
 namespace tuneprep::cli {
@@ -24,11 +25,11 @@ struct TokensCommandOptions {
 
 // The options that only --chat reads (records, not text).
 constexpr const char* kChatOnlyOptions[] = {"--format",    "--prompt-col", "--response-col",    "--system-col",
-                                            "--delimiter", "--system",     "--max-record-bytes"};
+                                            "--delimiter", "--system",     "--max-record-bytes", "--map"};
 
 int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, const GlobalOptions& global) {
   auto usage_error = [](const std::string& message) {
-    fmt::print(stderr, "tuneprep tokens: {}\n", message);
+    fmt::print(stderr, "tuneprep tokens: {}\n", terminal_text(message));
     return kExitUsage;
   };
   if (o.chat && (o.each_line || o.run.ids)) return usage_error("--chat cannot be combined with --each-line or --ids");
@@ -47,7 +48,7 @@ int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, c
   const TokensRunResult result = run_tokens(run, [out](std::string_view text) {
     return std::fwrite(text.data(), 1, text.size(), out) == text.size();
   });
-  print_notes(result.notes, global);
+  print_input_notes(result.input_notes, global);
   if (std::fflush(out) != 0 && !result.error) return usage_error("writing the output failed");
   if (result.error) return usage_error(result.error->message);
   if (result.unreadable > 0 && !global.quiet) {
@@ -76,7 +77,7 @@ CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global) {
                      "Several inputs: a count per input, then the total");
   // The dataset options of validate and stats, listed apart in --help: only --chat reads them.
   add_format_option(command, run.normalize, "Input shape (auto detects per record)");
-  add_csv_column_options(command, run.reader);
+  add_csv_column_options(command, run.reader, &run.normalize);
   command.add_option("--system", run.normalize.system_prompt, "Count as if this system message were added");
   add_max_record_bytes_option(command, run.reader);
   for (const char* name : kChatOnlyOptions) command.get_option(name)->group("Dataset options (with --chat)");

@@ -24,6 +24,7 @@ struct ValidateCommandOptions {
   uint64_t max_tokens = 0;
   uint64_t max_diagnostics = kUnlimitedDiagnostics;
   bool show_fixes = false;
+  std::string min_severity = "warning";
 };
 
 std::string colour_fix_diff(std::string_view diff, const Style& style) {
@@ -68,6 +69,9 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--severity", o->rules.severity, "Set a rule's severity: ID=error|warning|info (repeatable)");
   command.add_flag("--strict", v.strict, "Exit 1 on warnings too");
   command.add_option("--max-diagnostics", o->max_diagnostics, "Print at most N diagnostics (all are counted)");
+  command.add_option("--min-severity", o->min_severity,
+                     "Print diagnostics of this severity or above: info, warning (default) or error; all are counted")
+      ->check(CLI::IsMember({"info", "warning", "error"}));
   command.add_flag("--show-fixes", o->show_fixes, "Print what the safe fixes would change, as a diff per record");
   add_max_record_bytes_option(command, v.reader);
 
@@ -75,7 +79,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     ValidateOptions& options = o->validate;
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), message);
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
     if (!o->model.empty() || o->max_tokens != 0) {
@@ -89,7 +93,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       return usage_error("--show-fixes prints diffs between text diagnostics; use it with --output-format text");
     }
     // The configuration file first, then the command line on top of it.
-    if (auto error = load_rules_config(global, options.rules)) return usage_error(*error);
+    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
     if (auto error = apply_rule_options(options.rules, o->rules)) return usage_error(error->message);
 
     ProgressBar bar(!global.quiet && o->output_format == "text" && isatty(STDERR_FILENO));
@@ -99,10 +103,16 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     }
     ValidateResult result = run_validate(options, progress);
     bar.clear();
-    print_notes(result.notes, global);
+    print_input_notes(result.input_notes, global);
     if (result.error) return usage_error(result.error->message);
 
     const bool color = global.use_color(STDOUT_FILENO);
+    const Severity min_severity = *severity_from_name(o->min_severity);
+    if (o->output_format != "text") {
+      // Machine formats carry no summary line: what is below the threshold is left out.
+      std::erase_if(result.diagnostics.diagnostics,
+                    [&](const FileDiagnostic& d) { return !at_least(d.diagnostic.severity, min_severity); });
+    }
     std::string out;
     if (o->output_format == "json") {
       out = format_json_lines(result.diagnostics, o->max_diagnostics);
@@ -120,12 +130,12 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
         DiagnosticSet errors = result.diagnostics;
         std::erase_if(errors.diagnostics,
                       [](const FileDiagnostic& d) { return d.diagnostic.severity != Severity::kError; });
-        std::string text = format_text(errors, TextFormatOptions{color, o->max_diagnostics});
+        std::string text = format_text(errors, TextFormatOptions{color, o->max_diagnostics, Severity::kError});
         const size_t summary = text.rfind('\n', text.size() - 2);  // the last line is the summary
         text.resize(summary == std::string::npos ? 0 : summary + 1);
         out += text;
       } else {
-        out += format_text(result.diagnostics, TextFormatOptions{color, o->max_diagnostics});
+        out += format_text(result.diagnostics, TextFormatOptions{color, o->max_diagnostics, min_severity});
       }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -48,7 +48,12 @@ std::string format_github(const DiagnosticSet& set, uint64_t max_diagnostics) {
     out += "::";
     out += command_name(d.severity);
     out += " file=";
-    append_escaped(out, fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "", true);
+    // The runner prints each command to the job log: terminal_text first, so no escape sequence
+    // of a file name or message reaches it, then the toolkit's own escaping.
+    append_escaped(out,
+                   terminal_text(fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "",
+                                 /*keep_line_breaks=*/true),
+                   true);
     if (d.line != 0) {
       fmt::format_to(std::back_inserter(out), ",line={}", d.line);
       if (d.column != 0) fmt::format_to(std::back_inserter(out), ",col={}", d.column);
@@ -56,7 +61,7 @@ std::string format_github(const DiagnosticSet& set, uint64_t max_diagnostics) {
     out += ",title=";
     append_escaped(out, rule_name(d.rule), true);
     out += "::";
-    append_escaped(out, d.message, false);
+    append_escaped(out, terminal_text(d.message, /*keep_line_breaks=*/true), false);
     out += '\n';
   }
   return out;

@@ -45,17 +45,26 @@ std::string format_summary(const DiagnosticSet& set) {
 std::string format_text(const DiagnosticSet& set, const TextFormatOptions& options) {
   std::string out;
   uint64_t shown = 0;
+  uint64_t below = 0;  // under --min-severity: counted in the summary, not printed
+  uint64_t listed = 0;
   for (const FileDiagnostic& fd : set.diagnostics) {
-    if (shown == options.max_diagnostics) break;
+    if (!at_least(fd.diagnostic.severity, options.min_severity)) {
+      ++below;
+      continue;
+    }
+    ++listed;
+    if (shown == options.max_diagnostics) continue;
     ++shown;
     const Diagnostic& d = fd.diagnostic;
     const std::string_view path = fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "";
-    const std::string where = location(path, d);
-    // Messages are one line; a stray line break would split a diagnostic in two for grep and CI.
+    // A file name or a message may carry any byte of the input; escaped, a line break cannot split
+    // a diagnostic in two for grep and CI, and an escape sequence cannot reach the terminal.
+    const std::string where = location(terminal_text(path), d);
     std::string message = d.message;
     for (char& c : message) {
       if (c == '\n' || c == '\r') c = ' ';
     }
+    message = terminal_text(message);
     if (options.color) {
       fmt::format_to(std::back_inserter(out), "{}{}:{} {}{}{}[{}{}{}]: {}\n", kBold, where, kReset,
                      severity_color(d.severity), severity_name(d.severity), kReset, kDim, rule_name(d.rule),
@@ -65,12 +74,17 @@ std::string format_text(const DiagnosticSet& set, const TextFormatOptions& optio
                      rule_name(d.rule), message);
     }
   }
-  if (shown < set.diagnostics.size()) {
-    const uint64_t hidden = set.diagnostics.size() - shown;
+  if (shown < listed) {
+    const uint64_t hidden = listed - shown;
     fmt::format_to(std::back_inserter(out), "… {} more diagnostic{} not shown (--max-diagnostics {})\n", hidden,
                    hidden == 1 ? "" : "s", options.max_diagnostics);
   }
-  out += options.color ? std::string(kBold) + format_summary(set) + std::string(kReset) : format_summary(set);
+  std::string summary = format_summary(set);
+  if (below > 0) {
+    summary += fmt::format(" ({} below {} not shown; --min-severity {} shows them)", below,
+                           severity_name(options.min_severity), options.min_severity == Severity::kError ? "warning" : "info");
+  }
+  out += options.color ? std::string(kBold) + summary + std::string(kReset) : summary;
   out += '\n';
   return out;
 }

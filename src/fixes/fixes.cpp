@@ -91,6 +91,39 @@ std::optional<FixSet> FixSet::parse(std::string_view spec, RuleConfigError& erro
   return set;
 }
 
+namespace {
+
+// The tokens special-token-literal strips from the end of an answer (the ones datasets append as
+// an end marker); any other special token stays and is still reported.
+constexpr std::string_view kEndTokens[] = {"<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end_of_text|>",
+                                           "<|eom_id|>",    "<|end|>",    "</s>",       "<end_of_turn>"};
+
+bool is_space_byte(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Removes one end token (and the whitespace around it) from the end of each assistant message,
+// unless nothing would be left of the message.
+bool strip_end_tokens(std::vector<Message>& messages) {
+  bool changed = false;
+  for (Message& m : messages) {
+    if (m.role != Role::kAssistant || !m.content) continue;
+    std::string& text = *m.content;
+    size_t end = text.size();
+    while (end > 0 && is_space_byte(text[end - 1])) --end;
+    for (std::string_view token : kEndTokens) {
+      if (end < token.size() || std::string_view(text).substr(end - token.size(), token.size()) != token) continue;
+      size_t keep = end - token.size();
+      while (keep > 0 && is_space_byte(text[keep - 1])) --keep;
+      if (keep == 0) break;  // the token is the whole answer: leave it to be reported
+      text.resize(keep);
+      changed = true;
+      break;
+    }
+  }
+  return changed;
+}
+
+}  // namespace
+
 std::vector<RuleId> apply_fixes(Example& example, const FixSet& fixes) {
   std::vector<RuleId> applied;
   auto lists = [&]() { return std::array{&example.messages, &example.preferred, &example.non_preferred}; };
@@ -108,6 +141,11 @@ std::vector<RuleId> apply_fixes(Example& example, const FixSet& fixes) {
       messages.erase(last.base(), messages.end());
       applied.push_back(RuleId::kLastMessageNotAssistant);
     }
+  }
+  if (fixes.contains(RuleId::kSpecialTokenLiteral)) {
+    bool changed = false;
+    for (auto* list : lists()) changed |= strip_end_tokens(*list);
+    if (changed) applied.push_back(RuleId::kSpecialTokenLiteral);
   }
   if (fixes.contains(RuleId::kWhitespacePadding)) {
     bool changed = false;

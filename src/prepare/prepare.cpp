@@ -569,9 +569,6 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
   if (!out.has_filename() && out.has_parent_path()) out = out.parent_path();
   expand_options.skip_dirs.push_back(std::move(out));
   ExpandResult expanded = expand_inputs(options.inputs, expand_options);
-  if (options.on_note) {
-    for (const std::string& note : expanded.notes) options.on_note(note);
-  }
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;
@@ -618,6 +615,8 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     result.error = std::move(error);
     return result;
   }
+  // Inputs read once or skipped (expand_inputs) come first among the run's notes.
+  result.summary.warnings.insert(result.summary.warnings.begin(), expanded.notes.begin(), expanded.notes.end());
   result.summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }

@@ -8,6 +8,7 @@
 
 #include "readers/framing.hpp"
 #include "tuneprep/io.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep::readers_detail {
 namespace {
@@ -99,6 +100,16 @@ void split_fields(std::string_view row, char delimiter, std::vector<std::string>
   fields.resize(count);
 }
 
+// A CR outside quotes inside the header row: the file ends its lines with CR alone.
+bool detect_cr_only(std::string_view header) {
+  bool quoted = false;
+  for (char c : header) {
+    if (c == '"') quoted = !quoted;
+    if (c == '\r' && !quoted) return true;
+  }
+  return false;
+}
+
 std::string lowercase_trimmed(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -128,7 +139,7 @@ class CsvReader final : public FramedReader {
  public:
   CsvReader(std::unique_ptr<ByteSource> source, std::string path, uint32_t file_index, const ReaderOptions& options)
       // One byte of slack so that "max bytes + \r" still fits before the \r is stripped.
-      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(options.max_record_bytes + 1) {
+      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(limit_with_slack(options.max_record_bytes)) {
     const char delimiter = options.csv_delimiter != 0 ? options.csv_delimiter : delimiter_from_path(path_);
     // Until the header row is read, an undetected delimiter frames like a comma: only quotes at
     // field starts depend on it, and the header is split again once the delimiter is known.
@@ -239,7 +250,7 @@ class CsvReader final : public FramedReader {
     } else {
       size = end - row_begin_;
       last = size > 0 ? input_.data()[end - 1] : '\0';
-      const bool keep_all = size <= options_.max_record_bytes + 1;
+      const bool keep_all = size <= limit_with_slack(options_.max_record_bytes);
       text = padded_text(input_.data() + row_begin_, keep_all ? size : std::min<size_t>(size, kTooLargeKeptBytes));
     }
     const bool unterminated = at_eof && state_ == FieldState::kQuoted;
@@ -262,6 +273,13 @@ class CsvReader final : public FramedReader {
       } else if (too_large) {
         header_error_ = IoError{where + "CSV header row exceeds --max-record-bytes (" +
                                 std::to_string(options_.max_record_bytes) + ")"};
+      } else if (text.find('\r') != std::string::npos && detect_cr_only(text)) {
+        // Classic Mac line ends: the whole file is one row, so no column would be found.
+        header_error_ = IoError{where + "CSV uses CR-only line ends (no LF after a CR); convert them to LF or CR LF, "
+                                        "e.g. with tr '\\r' '\\n'"};
+      } else if (const size_t bad = first_invalid_utf8(text); bad < text.size()) {
+        header_error_ = IoError{where + "CSV header is not valid UTF-8 (byte " + hex_byte(text[bad]) + " at column " +
+                                std::to_string(count_utf8_chars(text.data(), bad) + 1) + ")"};
       } else {
         if (detect_) set_delimiter(detect_delimiter(text));
         split_fields(text, delimiter_, header_);
@@ -277,6 +295,10 @@ class CsvReader final : public FramedReader {
                                           "unterminated quoted field starting at line " + std::to_string(quote_line_), 0};
     } else if (too_large) {
       record.framing_error = too_large_error(size, options_.max_record_bytes);
+    } else if (const size_t bad = first_invalid_utf8(text); bad < text.size()) {
+      // The rule JSON records follow (the parser rejects them): a field is never passed on with
+      // bytes that are not UTF-8, so no output line carries them.
+      record.framing_error = invalid_utf8_error(text, bad);
     } else {
       split_fields(text, delimiter_, fields_);
       if (fields_.size() != header_.size()) {

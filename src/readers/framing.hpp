@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <simdjson.h>
 
 #include "tuneprep/readers.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep::readers_detail {
 
@@ -42,6 +44,27 @@ inline FramingError too_large_error(uint64_t size, size_t limit) {
                       "record of " + std::to_string(size) + " bytes exceeds --max-record-bytes (" +
                           std::to_string(limit) + ")",
                       0};
+}
+
+// --max-record-bytes plus one byte of slack (a CR stripped later), without wrapping around at
+// SIZE_MAX, which a user may give to mean "no limit".
+inline size_t limit_with_slack(size_t max_record_bytes) {
+  return max_record_bytes == SIZE_MAX ? SIZE_MAX : max_record_bytes + 1;
+}
+
+inline std::string hex_byte(char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto byte = static_cast<unsigned char>(c);
+  return std::string{'0', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+}
+
+// An `invalid-utf8` record whose first bad byte is at offset `at` of `text`; the column is given
+// when that byte is on the record's first line.
+inline FramingError invalid_utf8_error(std::string_view text, size_t at) {
+  const std::string_view before = text.substr(0, at);
+  const bool first_line = before.find('\n') == std::string_view::npos;
+  return FramingError{"invalid-utf8", invalid_utf8_message(text, at),
+                      first_line ? static_cast<uint32_t>(count_utf8_chars(before.data(), before.size()) + 1) : 0};
 }
 
 // The decompressed stream as a sequence of chunks. Nothing is carried from one chunk to the next:

@@ -19,7 +19,7 @@ class JsonlReader final : public FramedReader {
  public:
   JsonlReader(std::unique_ptr<ByteSource> source, std::string path, uint32_t file_index, const ReaderOptions& options)
       // One byte of slack so that "max bytes + \r" still fits before the \r is stripped.
-      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(options.max_record_bytes + 1) {}
+      : FramedReader(std::move(source), std::move(path), file_index, options), pending_(limit_with_slack(options.max_record_bytes)) {}
 
  protected:
   void frame(RecordBatch& batch) override {

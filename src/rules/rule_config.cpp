@@ -2,6 +2,10 @@
 #include "tuneprep/rule_config.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 
 #include <toml++/toml.h>
 
@@ -143,9 +147,109 @@ std::optional<RuleConfigError> apply_rule_options(RuleConfig& config, const Rule
   return std::nullopt;
 }
 
+std::optional<RuleConfigError> check_toml_limits(std::string_view text, std::string_view source_name) {
+  enum class State { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
+  State state = State::kCode;
+  size_t depth = 0;  // open [ and {
+  size_t parts = 1;  // parts of the key being read: dots since the last = , [ ] { } or line end
+  size_t line = 1, column = 0;
+  auto error = [&](std::string_view what) {
+    return RuleConfigError{std::string(source_name) + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                           ": " + std::string(what) + " (at most " + std::to_string(kMaxConfigNesting) + ")"};
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      if (state == State::kComment || state == State::kBasic || state == State::kLiteral) state = State::kCode;
+      if (state == State::kCode) parts = 1;
+      continue;
+    }
+    const bool triple = i + 2 < text.size() && text[i + 1] == c && text[i + 2] == c;
+    switch (state) {
+      case State::kComment: break;
+      case State::kBasic:
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          state = State::kCode;
+        }
+        break;
+      case State::kLiteral:
+        if (c == '\'') state = State::kCode;
+        break;
+      case State::kMultiBasic:
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"' && triple) {
+          state = State::kCode;
+          i += 2;
+        }
+        break;
+      case State::kMultiLiteral:
+        if (c == '\'' && triple) {
+          state = State::kCode;
+          i += 2;
+        }
+        break;
+      case State::kCode:
+        if (c == '#') {
+          state = State::kComment;
+        } else if (c == '"' || c == '\'') {
+          state = triple ? (c == '"' ? State::kMultiBasic : State::kMultiLiteral)
+                         : (c == '"' ? State::kBasic : State::kLiteral);
+          if (triple) i += 2;
+        } else if (c == '.') {
+          if (++parts > kMaxConfigNesting) return error("a dotted key has too many parts");
+        } else if (c == '[' || c == '{') {
+          if (++depth > kMaxConfigNesting) return error("arrays, tables and inline tables are nested too deeply");
+          parts = 1;
+        } else if (c == ']' || c == '}') {
+          if (depth > 0) --depth;
+          parts = 1;
+        } else if (c == '=' || c == ',') {
+          parts = 1;
+        }
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path,
+                                                    std::string* text_out) {
+  // Read with a cap rather than by the file's size: a FIFO or a device has none, /dev/zero no end.
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return RuleConfigError{path + ": cannot open the configuration file: " + std::strerror(errno)};
+  std::string text(kMaxConfigBytes + 1, '\0');
+  size_t size = 0;
+  while (size < text.size()) {
+    const size_t n = std::fread(text.data() + size, 1, text.size() - size, file.get());
+    if (n == 0) break;
+    size += n;
+  }
+  if (std::ferror(file.get())) {
+    return RuleConfigError{path + ": cannot read the configuration file: " + std::strerror(errno)};
+  }
+  if (size > kMaxConfigBytes) {
+    return RuleConfigError{path + ": the configuration file is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                           " MiB"};
+  }
+  text.resize(size);
+  auto error = apply_rules_toml(config, text, path);
+  if (text_out != nullptr) *text_out = std::move(text);
+  return error;
+}
+
 std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
                                                 std::string_view source_name) {
   const std::string prefix = std::string(source_name) + ": ";
+  if (toml_text.size() > kMaxConfigBytes) {
+    return RuleConfigError{prefix + "the configuration is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB"};
+  }
+  if (auto error = check_toml_limits(toml_text, source_name)) return error;
   toml::table document;
   try {
     document = toml::parse(toml_text, source_name);
@@ -153,6 +257,8 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
     const auto& begin = e.source().begin;
     return RuleConfigError{std::string(source_name) + ":" + std::to_string(begin.line) + ":" +
                            std::to_string(begin.column) + ": " + std::string(e.description())};
+  } catch (const std::exception& e) {  // e.g. bad_alloc: still a usage error, never a crash
+    return RuleConfigError{prefix + "cannot parse the configuration: " + e.what()};
   }
   const toml::node* rules_node = document.get("rules");
   if (rules_node == nullptr) return std::nullopt;
@@ -195,6 +301,38 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
     }
   }
   changes.apply_to(config);
+  return std::nullopt;
+}
+
+std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
+                                             std::vector<std::pair<std::string, std::string>>& mappings) {
+  if (toml_text.size() > kMaxConfigBytes) {
+    return RuleConfigError{std::string(source_name) + ": the configuration is larger than " +
+                           std::to_string(kMaxConfigBytes >> 20) + " MiB"};
+  }
+  if (auto error = check_toml_limits(toml_text, source_name)) return error;
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    return RuleConfigError{std::string(source_name) + ":" + std::to_string(begin.line) + ":" +
+                           std::to_string(begin.column) + ": " + std::string(e.description())};
+  } catch (const std::exception& e) {
+    return RuleConfigError{std::string(source_name) + ": cannot parse the configuration: " + e.what()};
+  }
+  const toml::node* map_node = document.get("map");
+  if (map_node == nullptr) return std::nullopt;
+  const toml::table* map = map_node->as_table();
+  const std::string prefix = std::string(source_name) + ": ";
+  if (map == nullptr) return RuleConfigError{prefix + "[map] must be a table of field = \"key\""};
+  for (const auto& [field, key] : *map) {
+    const auto name = key.value<std::string_view>();
+    if (!name || name->empty()) {
+      return RuleConfigError{prefix + "map." + std::string(field.str()) + " must be a non-empty string (the record's key)"};
+    }
+    mappings.emplace_back(std::string(field.str()), std::string(*name));
+  }
   return std::nullopt;
 }
 

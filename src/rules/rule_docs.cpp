@@ -29,7 +29,7 @@ constexpr RuleDoc kDocs[] = {
      R"(["user", "Hi", "assistant", "Hello!"])",
      R"({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})"},
     {RuleId::kUnknownFormat, "schema", "jsonl",
-     R"({"question": "Hi", "reply": "Hello!"})",
+     R"({"text": "Hi", "reply": "Hello!"})",
      R"({"prompt": "Hi", "completion": "Hello!"})"},
     {RuleId::kMissingField, "schema", "jsonl",
      R"({"prompt": "What is 2+2?"})",
@@ -143,6 +143,20 @@ constexpr RuleDoc kDocs[] = {
      "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Sydney\"}",
      "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
      "{\"prompt\": \"Capital of Austria?\", \"completion\": \"Vienna\"}"},
+    {RuleId::kKtoUndesirable, "prepare (writing supervised output)", "text",
+     "`tuneprep prepare kto.jsonl -o out` over KTO records, where "
+     "`{\"messages\": [...], \"label\": false}` marks an answer not to imitate: written as a chat, it would be trained as a good one.",
+     "`--to kto` keeps every record with its label (TRL's prompt/completion/label); the default "
+     "`--to openai-chat` keeps the `label: true` records and rejects the others under this rule."},
+    {RuleId::kSpecialTokenLiteral, "checks", "jsonl",
+     R"({"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!<|endoftext|>"}]})",
+     R"({"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]})"},
+    {RuleId::kPlaceholderInput, "schema", "jsonl",
+     R"({"instruction": "Name a prime number.", "input": "No input", "output": "7"})",
+     R"({"instruction": "Name a prime number.", "input": "", "output": "7"})"},
+    {RuleId::kUnfilledTemplate, "checks", "jsonl",
+     R"({"messages": [{"role": "user", "content": "Write to {{customer_name}} about the delay."}, {"role": "assistant", "content": "Dear customer, ..."}]})",
+     R"({"messages": [{"role": "user", "content": "Write to Ms Lee about the delay."}, {"role": "assistant", "content": "Dear Ms Lee, ..."}]})"},
 };
 
 constexpr bool docs_in_enum_order() {

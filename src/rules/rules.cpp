@@ -91,6 +91,16 @@ constexpr RuleInfo kRules[] = {
      "the example has more tokens than the model's per-example limit (--model, --max-tokens)"},
     {RuleId::kConflictingAnswers, "conflicting-answers", Severity::kWarning,
      "the same prompt appears with different answers (the same prompt text, ends trimmed, with another answer)"},
+    {RuleId::kKtoUndesirable, "kto-undesirable", Severity::kError,
+     "a KTO record labelled false (an undesirable answer) cannot be written as supervised data (--to kto keeps it)"},
+    {RuleId::kSpecialTokenLiteral, "special-token-literal", Severity::kWarning,
+     "content holds a chat-template or end-of-text token such as <|endoftext|>, <|im_end|>, </s> or [INST]",
+     "strip one such token at the very end of an assistant message"},
+    {RuleId::kPlaceholderInput, "placeholder-input", Severity::kWarning,
+     "an Alpaca input that means \"no input\" (\"No input\", \"<noinput>\", \"N/A\") was appended to the prompt",
+     "drop the placeholder input from the prompt"},
+    {RuleId::kUnfilledTemplate, "unfilled-template", Severity::kWarning,
+     "content holds a template placeholder that was never filled in, such as {{name}}"},
 };
 
 constexpr bool registry_in_enum_order() {

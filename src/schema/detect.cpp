@@ -3,13 +3,44 @@
 
 #include "schema/schema_internal.hpp"
 
+namespace tuneprep {
+
+namespace {
+// Field of a mapping -> the TopKey it names. "prompt" is the user's text (Alpaca's instruction),
+// "query" the input appended to it, "response" the answer, as in LLaMA-Factory's `columns`.
+struct MappableField {
+  std::string_view field;
+  schema_detail::TopKey key;
+};
+constexpr MappableField kMappableFields[] = {
+    {"prompt", schema_detail::TopKey::kInstruction}, {"query", schema_detail::TopKey::kInput},
+    {"response", schema_detail::TopKey::kOutput},    {"history", schema_detail::TopKey::kHistory},
+    {"system", schema_detail::TopKey::kSystem},      {"messages", schema_detail::TopKey::kMessages},
+    {"chosen", schema_detail::TopKey::kChosen},      {"rejected", schema_detail::TopKey::kRejected},
+    {"tools", schema_detail::TopKey::kTools},        {"label", schema_detail::TopKey::kLabel},
+};
+}  // namespace
+
+std::string_view mappable_fields() {
+  return "prompt, query, response, history, system, messages, chosen, rejected, tools, label";
+}
+
+bool is_mappable_field(std::string_view field) {
+  for (const MappableField& m : kMappableFields) {
+    if (m.field == field) return true;
+  }
+  return false;
+}
+
+}  // namespace tuneprep
+
 namespace tuneprep::schema_detail {
 namespace {
 
 constexpr std::string_view kTopKeyNames[] = {
     "messages", "conversations", "prompt", "completion", "instruction", "input", "output", "system",
     "history", "chosen", "rejected", "preferred_output", "non_preferred_output", "tools", "functions",
-    "parallel_tool_calls"};
+    "parallel_tool_calls", "response", "answer", "question", "query", "target", "label"};
 static_assert(std::size(kTopKeyNames) == static_cast<size_t>(TopKey::kCount_));
 
 bool is_string(element value) { return value.type() == simdjson::dom::element_type::STRING; }
@@ -33,13 +64,33 @@ bool answers_are_strings(const TopFields& top) {
 
 }  // namespace
 
-void scan_top_fields(simdjson::dom::object object, TopFields& fields) {
+TopKeyNames default_top_key_names() {
+  TopKeyNames names;
+  for (size_t i = 0; i < names.size(); ++i) names[i] = kTopKeyNames[i];
+  return names;
+}
+
+bool map_top_key(TopKeyNames& names, std::string_view field, std::string_view key) {
+  for (const MappableField& m : kMappableFields) {
+    if (m.field != field) continue;
+    // The mapped key replaces the field's name; where it was some other field's alias, that
+    // alias stops meaning the other field, so one key is never read twice.
+    for (std::string& name : names) {
+      if (name == key) name.clear();
+    }
+    names[static_cast<size_t>(m.key)] = key;
+    return true;
+  }
+  return false;
+}
+
+void scan_top_fields(simdjson::dom::object object, const TopKeyNames& names, TopFields& fields) {
   fields.present = 0;
   fields.keys.clear();
   for (const auto& field : object) {
     fields.keys.push_back(field.key);
-    for (size_t i = 0; i < std::size(kTopKeyNames); ++i) {
-      if (field.key == kTopKeyNames[i]) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (field.key == names[i] && !names[i].empty()) {
         // A repeated key keeps its last value, as Python's json module does.
         fields.values[i] = field.value;
         fields.present |= 1u << i;
@@ -63,6 +114,12 @@ DetectedShape detect_preference(const TopFields& top) {
   return DetectedShape::kNoPreference;
 }
 
+bool has_pair_key(const TopFields& top) {
+  return top.has(TopKey::kPrompt) || top.has(TopKey::kCompletion) || top.has(TopKey::kQuestion) ||
+         top.has(TopKey::kQuery) || top.has(TopKey::kResponse) || top.has(TopKey::kAnswer) ||
+         top.has(TopKey::kTarget);
+}
+
 DetectedShape detect_shape(const TopFields& top) {
   DetectedShape preference = detect_preference(top);
   if (preference != DetectedShape::kNoPreference) return preference;
@@ -71,12 +128,17 @@ DetectedShape detect_shape(const TopFields& top) {
                                                                   : DetectedShape::kOpenAiChat;
   }
   if (top.has(TopKey::kConversations)) return DetectedShape::kShareGpt;
-  if (top.has(TopKey::kInstruction) || top.has(TopKey::kOutput)) return DetectedShape::kAlpaca;
-  if (top.has(TopKey::kPrompt) || top.has(TopKey::kCompletion)) return DetectedShape::kPromptCompletion;
+  if (top.has(TopKey::kInstruction)) return DetectedShape::kAlpaca;
+  // prompt/completion and its aliases (prompt/response, question/answer, query/response), and
+  // input/output without an instruction: one question and its answer.
+  if (has_pair_key(top)) return DetectedShape::kPromptCompletion;
+  if (top.has(TopKey::kOutput)) {
+    return top.has(TopKey::kInput) ? DetectedShape::kPromptCompletion : DetectedShape::kAlpaca;
+  }
   return DetectedShape::kUnknown;
 }
 
-std::string describe_keys(const TopFields& top) {
+std::string key_list(const TopFields& top) {
   // Keys come from the data: keep the message one line and bounded whatever they hold.
   constexpr size_t kMaxKeys = 12;
   constexpr size_t kMaxKeyBytes = 40;
@@ -96,10 +158,14 @@ std::string describe_keys(const TopFields& top) {
     if (cut) out += "...";
   }
   if (top.keys.size() > kMaxKeys) out += ", ... (" + std::to_string(top.keys.size()) + " keys)";
-  out +=
-      "; expected messages, conversations, prompt/completion, instruction/output, "
-      "input/preferred_output/non_preferred_output or chosen/rejected";
   return out;
+}
+
+std::string describe_keys(const TopFields& top) {
+  return key_list(top) +
+         "; expected messages, conversations, prompt/completion (or prompt/response, question/answer, "
+         "input/output), instruction/output, input/preferred_output/non_preferred_output or chosen/rejected; "
+         "map other keys with --map FIELD=KEY";
 }
 
 }  // namespace tuneprep::schema_detail

@@ -1,6 +1,8 @@
 // schema messages: one message object (OpenAI role/content or ShareGPT from/value) to a Message.
 #include <string>
 
+#include <fmt/core.h>
+
 #include "schema/schema_internal.hpp"
 
 namespace tuneprep::schema_detail {
@@ -134,34 +136,41 @@ void read_content(element value, Origin& origin, MapContext& ctx, Message& messa
   }
 }
 
-// OpenAI accepts a per-message weight of 0 or 1; a JSON 1.0 is the same number.
+// OpenAI accepts a per-message weight of 0 or 1; a JSON 1.0 is the same number. Another number
+// is the wrong value (invalid-weight), anything else the wrong type.
 void read_weight(element value, const Origin& origin, MapContext& ctx, Message& message) {
   message.weight.reset();
-  int64_t weight = -1;
+  double number = 0;
   switch (value.type()) {
-    case element_type::INT64:
-      if (value.get_int64().get(weight)) weight = -1;
+    case element_type::INT64: {
+      int64_t i = 0;
+      if (!value.get_int64().get(i) && (i == 0 || i == 1)) {
+        message.weight = i;
+        return;
+      }
+      number = static_cast<double>(i);
       break;
+    }
     case element_type::UINT64: {
       uint64_t u = 0;
-      weight = !value.get_uint64().get(u) && u <= 1 ? static_cast<int64_t>(u) : -1;
+      if (value.get_uint64().get(u)) u = 2;  // cannot fail for a UINT64 element
+      number = static_cast<double>(u);
       break;
     }
-    case element_type::DOUBLE: {
-      double d = 0;
-      if (!value.get_double().get(d) && (d == 0.0 || d == 1.0)) weight = static_cast<int64_t>(d);
+    case element_type::DOUBLE:
+      if (value.get_double().get(number)) number = 2;  // cannot fail for a DOUBLE element
+      if (number == 0.0 || number == 1.0) {
+        message.weight = static_cast<int64_t>(number);
+        return;
+      }
       break;
-    }
     case element_type::NULL_VALUE: return;
     default:
       ctx.wrong_type(pointer_of(origin, "weight"), "0 or 1", value);
       return;
   }
-  if (weight != 0 && weight != 1) {
-    ctx.report(RuleId::kWrongType, "\"weight\" must be 0 or 1", pointer_of(origin, "weight"));
-    return;
-  }
-  message.weight = weight;
+  ctx.report(RuleId::kInvalidWeight, fmt::format("weight must be 0 or 1, not {}", number),
+             pointer_of(origin, "weight"));
 }
 
 // Optional string field: null counts as absent (API response dumps carry `"name": null`).

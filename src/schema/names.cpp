@@ -20,6 +20,7 @@ std::optional<OutputFormat> output_format_from_name(std::string_view name) {
   if (name == "openai-chat") return OutputFormat::kOpenAiChat;
   if (name == "prompt-completion") return OutputFormat::kPromptCompletion;
   if (name == "dpo") return OutputFormat::kDpo;
+  if (name == "kto") return OutputFormat::kKto;
   return std::nullopt;
 }
 
@@ -28,6 +29,7 @@ std::string_view output_format_name(OutputFormat format) {
     case OutputFormat::kOpenAiChat: return "openai-chat";
     case OutputFormat::kPromptCompletion: return "prompt-completion";
     case OutputFormat::kDpo: return "dpo";
+    case OutputFormat::kKto: return "kto";
   }
   return "openai-chat";
 }

@@ -1,15 +1,28 @@
 // schema normalize: the Normalizer — parse a record in place, map its shape, run the checks.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string>
 
 #include "schema/schema_internal.hpp"
+#include "tuneprep/json_pointer.hpp"
+#include "tuneprep/utf8.hpp"
 
 namespace tuneprep {
 
 using namespace schema_detail;
 
 namespace schema_detail {
+
+std::string_view MapContext::top_pointer(TopKey key) const {
+  static const TopKeyNames defaults = [] {
+    TopKeyNames names = default_top_key_names();
+    for (std::string& name : names) name = std::string("/").append(name);
+    return names;
+  }();
+  return (top_pointers ? *top_pointers : defaults)[static_cast<size_t>(key)];
+}
 
 void MapContext::report(RuleId rule, std::string message, std::string pointer) {
   diagnostics.push_back(make_diagnostic(rule, std::move(message), std::move(pointer)));
@@ -68,41 +81,6 @@ void locate(const Record& record, size_t offset, Diagnostic& diagnostic) {
   diagnostic.column = column;
 }
 
-// Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
-size_t first_invalid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
-    auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return text.size();
-}
-
 // Where a JSON text that failed to parse ends up: inside an open string or container means it
 // was cut short, which is the most common real-world cause (a truncated line or file).
 struct JsonEnd {
@@ -132,6 +110,35 @@ JsonEnd scan_json_end(std::string_view text) {
   return end;
 }
 
+// Offset of the first raw control character (U+0000..U+001F) or invalid escape inside a string,
+// so the diagnostic points at the byte, not at the record's first column.
+size_t first_string_problem(std::string_view text, bool escapes) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!in_string) {
+      in_string = c == '"';
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20) {
+      if (!escapes) return i;
+    } else if (c == '\\') {
+      const char e = i + 1 < text.size() ? text[i + 1] : '\0';
+      bool ok = std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos && e != '\0';
+      if (e == 'u') {
+        ok = i + 5 < text.size() && std::all_of(text.begin() + static_cast<long>(i) + 2,
+                                                text.begin() + static_cast<long>(i) + 6,
+                                                [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); });
+      }
+      if (!ok && escapes) return i;
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& record) {
   using simdjson::error_code;
   std::string_view text(record.text);
@@ -140,15 +147,7 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
   size_t at = std::string_view::npos;
   if (error == error_code::UTF8_ERROR) {
     at = first_invalid_utf8(text);
-    std::string message = "the record is not valid UTF-8";
-    if (at < text.size()) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      auto byte = static_cast<unsigned char>(text[at]);
-      message += " (byte 0x";
-      message += kHex[byte >> 4];
-      message += kHex[byte & 0xF];
-      message += " at offset " + std::to_string(at) + ")";
-    }
+    std::string message = invalid_utf8_message(text, at);
     diagnostic = make_diagnostic(RuleId::kInvalidUtf8, std::move(message));
   } else if (error == error_code::DEPTH_ERROR) {
     diagnostic = make_diagnostic(RuleId::kJsonTooDeep, "JSON nesting is deeper than " +
@@ -171,8 +170,10 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
       message = "truncated JSON: " + std::to_string(end.depth) + " unclosed object/array";
     } else if (error == error_code::UNESCAPED_CHARS) {
       message = "unescaped control character inside a string";
+      at = first_string_problem(text, false);
     } else if (error == error_code::STRING_ERROR) {
       message = "invalid string escape";
+      at = first_string_problem(text, true);
     } else if (error == error_code::NUMBER_ERROR) {
       message = "invalid number";
     } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||
@@ -192,12 +193,6 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
     diagnostic.column = record.source.column;
   }
   return diagnostic;
-}
-
-std::string keys_only(const TopFields& top) {
-  std::string keys = describe_keys(top);
-  keys.resize(keys.find(';'));
-  return keys;
 }
 
 void map_shape(DetectedShape shape, const TopFields& top, MapContext& ctx, MappedExample& mapped) {
@@ -242,6 +237,8 @@ struct Normalizer::Impl {
   simdjson::dom::parser inner_parser;
   std::string padded;        // copy of a record whose buffer lacks simdjson's padding
   std::string inner_buffer;  // for JSON embedded in strings
+  TopKeyNames top_names = default_top_key_names();
+  TopKeyNames top_pointers;  // "/" + each name, escaped: origins point into these strings
   TopFields top;
   MappedExample mapped;
 
@@ -274,7 +271,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     result.diagnostics.push_back(make_diagnostic(RuleId::kNotAnObject, std::move(message)));
     return;
   }
-  scan_top_fields(object, top);
+  scan_top_fields(object, top_names, top);
   DetectedShape shape = shape_for(options.shape, top);
   if (shape == DetectedShape::kUnknown) {
     result.diagnostics.push_back(make_diagnostic(RuleId::kUnknownFormat, describe_keys(top)));
@@ -284,17 +281,25 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     result.diagnostics.push_back(make_diagnostic(
         RuleId::kMissingField,
         "missing \"preferred_output\": a dpo record needs input + preferred_output + "
-        "non_preferred_output, or chosen + rejected (" + keys_only(top) + ")",
+        "non_preferred_output, or chosen + rejected (" + key_list(top) + ")",
         "/preferred_output"));
     return;
   }
-  MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}};
+  MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}, &top_pointers,
+                 options.drop_placeholder_input};
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
 }
 
 Normalizer::Normalizer(NormalizeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  // Unknown fields were refused where the mapping was read (--map, [map]); ignore them here.
+  for (const KeyMapping& m : impl_->options.key_map) map_top_key(impl_->top_names, m.field, m.key);
+  for (size_t i = 0; i < impl_->top_names.size(); ++i) {
+    impl_->top_pointers[i].clear();
+    impl_->top_pointers[i].push_back('/');
+    append_pointer_token(impl_->top_pointers[i], impl_->top_names[i]);
+  }
 }
 Normalizer::~Normalizer() = default;
 Normalizer::Normalizer(Normalizer&&) noexcept = default;

@@ -1,6 +1,7 @@
 // schema internals: the per-record mapping state shared by detection, shape readers and checks.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,8 @@ inline std::string content_pointer(const Origin& origin) { return pointer_of(ori
 enum class TopKey : uint8_t {
   kMessages, kConversations, kPrompt, kCompletion, kInstruction, kInput, kOutput, kSystem, kHistory,
   kChosen, kRejected, kPreferredOutput, kNonPreferredOutput, kTools, kFunctions, kParallelToolCalls,
+  // Aliases real datasets use for a prompt and its answer, and KTO's label.
+  kResponse, kAnswer, kQuestion, kQuery, kTarget, kLabel,
   kCount_
 };
 
@@ -47,7 +50,12 @@ struct TopFields {
   bool has(TopKey key) const { return (present >> static_cast<unsigned>(key)) & 1u; }
   element get(TopKey key) const { return values[static_cast<size_t>(key)]; }
 };
-void scan_top_fields(simdjson::dom::object object, TopFields& fields);
+// The key each TopKey is read from: the default names, or a user's mapping (--map, [map]).
+using TopKeyNames = std::array<std::string, static_cast<size_t>(TopKey::kCount_)>;
+TopKeyNames default_top_key_names();
+// Applies a key mapping to the names; returns false when `field` is not a mappable field.
+bool map_top_key(TopKeyNames& names, std::string_view field, std::string_view key);
+void scan_top_fields(simdjson::dom::object object, const TopKeyNames& names, TopFields& fields);
 
 // The example under construction plus what the checks need to report against the source shape.
 struct MappedExample {
@@ -78,7 +86,12 @@ struct MapContext {
   simdjson::dom::parser& inner_parser;  // parses JSON embedded in strings (ShareGPT function_call)
   std::string& inner_buffer;
   ShareGptCalls calls;
+  // "/" + the key each TopKey is read from (mapped keys included); owned by the Normalizer.
+  const TopKeyNames* top_pointers = nullptr;
+  bool drop_placeholder_input = false;  // NormalizeOptions::drop_placeholder_input
 
+  // The pointer of a top-level field, as the record spells its key.
+  std::string_view top_pointer(TopKey key) const;
   void report(RuleId rule, std::string message, std::string pointer);
   void wrong_type(std::string pointer, std::string_view expected, element found);
   void missing(std::string pointer, std::string_view what);
@@ -120,6 +133,10 @@ DetectedShape detect_shape(const TopFields& top);
 DetectedShape detect_preference(const TopFields& top);
 // "keys: a, b; expected ..." for unknown-format diagnostics.
 std::string describe_keys(const TopFields& top);
+// "keys: a, b" alone, for missing-field hints.
+std::string key_list(const TopFields& top);
+// Whether any key of the prompt/answer pair family (prompt, completion and their aliases) is there.
+bool has_pair_key(const TopFields& top);
 
 // A turn of an Anthropic-style transcript ("\n\nHuman: ...\n\nAssistant: ...").
 struct TranscriptTurn {

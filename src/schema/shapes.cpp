@@ -1,5 +1,8 @@
 // schema shapes: each input shape's top-level fields mapped onto an Example.
+#include <initializer_list>
 #include <string>
+
+#include <fmt/core.h>
 
 #include "schema/schema_internal.hpp"
 
@@ -84,12 +87,20 @@ void read_top_tool_fields(const TopFields& top, MapContext& ctx, Example& exampl
                    top.has(TopKey::kParallelToolCalls), "", ctx, example);
 }
 
+// A preference pair without one of its answers.
+void missing_answer(MapContext& ctx, std::string_view pointer) {
+  ctx.report(RuleId::kDpoMissingOutput,
+             fmt::format("missing \"{}\": a preference pair needs a preferred and a non-preferred answer",
+                         pointer.substr(1)),
+             std::string(pointer));
+}
+
 // A preference answer: a string (one assistant turn), a message object, or a message list.
 // Returns false when it was missing or of the wrong type (reported).
 bool read_answer(const TopFields& top, TopKey key, std::string_view pointer, MessageStyle style,
                  MapContext& ctx, std::vector<Message>& out, std::vector<Origin>& origins) {
   if (!top.has(key)) {
-    ctx.missing(std::string(pointer), pointer.substr(1));
+    missing_answer(ctx, pointer);
     return false;
   }
   element value = top.get(key);
@@ -125,86 +136,213 @@ void strip_prompt_prefix(const std::vector<Message>& prompt, std::vector<Message
 
 }  // namespace
 
+void read_label(const TopFields& top, MapContext& ctx, Example& example);
+
 void read_openai_chat(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   mapped.example.format = SourceFormat::kOpenAiChat;
-  mapped.messages_pointer = "/messages";
+  const std::string_view pointer = ctx.top_pointer(TopKey::kMessages);
+  mapped.messages_pointer = pointer;
   if (!top.has(TopKey::kMessages)) {
-    ctx.missing("/messages", "messages");
+    ctx.missing(std::string(pointer), pointer.substr(1));
     mapped.answer_field_failed = true;
-  } else if (!read_message_list(top.get(TopKey::kMessages), "/messages", MessageStyle::kOpenAi, ctx,
+  } else if (!read_message_list(top.get(TopKey::kMessages), pointer, MessageStyle::kOpenAi, ctx,
                                 mapped.example.messages, mapped.origins)) {
     mapped.answer_field_failed = true;
   }
   read_top_tool_fields(top, ctx, mapped.example);
+  read_label(top, ctx, mapped.example);  // KTO: messages + label
 }
+
+namespace {
+
+// The first of `keys` the record has (aliases in order of preference); kCount_ when none.
+TopKey first_present(const TopFields& top, std::initializer_list<TopKey> keys) {
+  for (TopKey key : keys) {
+    if (top.has(key)) return key;
+  }
+  return TopKey::kCount_;
+}
+
+// The answer's key of a prompt/answer record, in the order each shape prefers.
+constexpr std::initializer_list<TopKey> kPairAnswerKeys = {TopKey::kCompletion, TopKey::kResponse, TopKey::kAnswer,
+                                                           TopKey::kOutput, TopKey::kTarget};
+constexpr std::initializer_list<TopKey> kAlpacaAnswerKeys = {TopKey::kOutput, TopKey::kResponse, TopKey::kAnswer,
+                                                             TopKey::kCompletion, TopKey::kTarget};
+
+// missing "X" with the keys the record has and the flag that maps another key onto X.
+void missing_with_hint(const TopFields& top, MapContext& ctx, TopKey key, std::string_view field) {
+  const std::string_view pointer = ctx.top_pointer(key);
+  ctx.report(RuleId::kMissingField,
+             fmt::format("missing \"{}\" (record {}; if another key holds it, map it with --map {}=KEY)",
+                         pointer.substr(1), key_list(top), field),
+             std::string(pointer));
+}
+
+// A string field (or, for TRL's conversational prompt/completion, a list of messages).
+// Returns false when it has the wrong type (reported).
+bool read_text_or_messages(const TopFields& top, TopKey key, Role role, MapContext& ctx, MappedExample& mapped) {
+  const std::string_view pointer = ctx.top_pointer(key);
+  element value = top.get(key);
+  std::string_view text;
+  if (!value.get_string().get(text)) {
+    add_text_message(role, text, field_origin(pointer), mapped.example.messages, mapped.origins);
+    return true;
+  }
+  if (value.type() == element_type::ARRAY) {
+    return read_message_list(value, pointer, MessageStyle::kEither, ctx, mapped.example.messages, mapped.origins);
+  }
+  ctx.wrong_type(std::string(pointer), "a string or a list of messages", value);
+  return false;
+}
+
+}  // namespace
+
+// KTO's `label`: true (desirable) or false (undesirable); null counts as absent.
+void read_label(const TopFields& top, MapContext& ctx, Example& example) {
+  if (!top.has(TopKey::kLabel) || top.get(TopKey::kLabel).type() == element_type::NULL_VALUE) return;
+  bool label = false;
+  if (top.get(TopKey::kLabel).get_bool().get(label)) {
+    ctx.wrong_type(std::string(ctx.top_pointer(TopKey::kLabel)), "true or false", top.get(TopKey::kLabel));
+    return;
+  }
+  example.label = label;
+}
+
+namespace {
+
+// Alpaca's `history`: [[instruction, output], ...]; null and "" mean none, as exports write them.
+void read_history(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
+  if (!top.has(TopKey::kHistory)) return;
+  element value = top.get(TopKey::kHistory);
+  std::string_view text;
+  if (value.type() == element_type::NULL_VALUE || (!value.get_string().get(text) && is_blank(text))) return;
+  const std::string_view base = ctx.top_pointer(TopKey::kHistory);
+  simdjson::dom::array history;
+  if (value.get_array().get(history)) {
+    ctx.wrong_type(std::string(base), "an array of [instruction, output] pairs", value);
+    return;
+  }
+  int32_t index = 0;
+  for (element pair : history) {
+    Origin origin;
+    origin.base = base;
+    origin.index = index++;
+    simdjson::dom::array turns;
+    if (pair.get_array().get(turns) || turns.size() != 2) {
+      ctx.wrong_type(pointer_of(origin, ""), "an [instruction, output] pair", pair);
+      continue;
+    }
+    int32_t sub = 0;
+    for (element turn : turns) {
+      origin.sub = sub;
+      std::string_view turn_text;
+      if (turn.get_string().get(turn_text)) {
+        ctx.wrong_type(pointer_of(origin, ""), "a string", turn);
+      } else {
+        add_text_message(sub == 0 ? Role::kUser : Role::kAssistant, turn_text, origin, mapped.example.messages,
+                         mapped.origins);
+      }
+      ++sub;
+    }
+  }
+}
+
+void read_system(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
+  // An empty "system" is how many exports say "none".
+  if (auto system = optional_string(top, TopKey::kSystem, ctx.top_pointer(TopKey::kSystem), ctx);
+      system && !system->empty()) {
+    add_text_message(Role::kSystem, *system, field_origin(ctx.top_pointer(TopKey::kSystem)), mapped.example.messages,
+                     mapped.origins);
+  }
+}
+
+// An Alpaca `input` that stands for "none" ("No input", "<noinput>", "N/A", in a few languages).
+bool is_placeholder_input(std::string_view input) {
+  static constexpr std::string_view kPlaceholders[] = {
+      "no input", "noinput", "<noinput>", "<no input>", "<no_input>", "n/a", "na", "none", "<none>", "(none)",
+      "null", "nil", "empty", "no input provided", "no input required", "not applicable", "nothing", "-",
+      "无", "无输入", "没有输入", "空", "keine eingabe", "keine", "sin entrada", "ninguno", "ninguna",
+      "aucune entrée", "aucune", "aucun", "нет", "нет ввода", "なし", "入力なし", "없음"};
+  while (!input.empty() && (input.back() == ' ' || input.back() == '\n' || input.back() == '.' || input.back() == '\t')) {
+    input.remove_suffix(1);
+  }
+  while (!input.empty() && (input.front() == ' ' || input.front() == '\n' || input.front() == '\t')) {
+    input.remove_prefix(1);
+  }
+  if (input.empty() || input.size() > 24) return false;
+  std::string lower(input);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  for (std::string_view p : kPlaceholders) {
+    if (lower == p) return true;
+  }
+  return false;
+}
+
+// The answer of a prompt/answer or Alpaca record, from the first of its aliases present.
+void read_pair_answer(const TopFields& top, std::initializer_list<TopKey> keys, TopKey missing_key, MapContext& ctx,
+                      MappedExample& mapped) {
+  const TopKey answer = first_present(top, keys);
+  if (answer == TopKey::kCount_) {
+    missing_with_hint(top, ctx, missing_key, "response");
+    mapped.answer_field_failed = true;
+    return;
+  }
+  mapped.messages_pointer = ctx.top_pointer(answer);
+  if (!read_text_or_messages(top, answer, Role::kAssistant, ctx, mapped)) mapped.answer_field_failed = true;
+}
+
+}  // namespace
 
 void read_prompt_completion(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   mapped.example.format = SourceFormat::kPromptCompletion;
-  mapped.messages_pointer = "/completion";
-  if (auto prompt = required_string(top, TopKey::kPrompt, "/prompt", ctx)) {
-    add_text_message(Role::kUser, *prompt, field_origin("/prompt"), mapped.example.messages, mapped.origins);
-  }
-  if (auto completion = required_string(top, TopKey::kCompletion, "/completion", ctx)) {
-    add_text_message(Role::kAssistant, *completion, field_origin("/completion"), mapped.example.messages,
-                     mapped.origins);
+  mapped.messages_pointer = ctx.top_pointer(TopKey::kCompletion);
+  read_system(top, ctx, mapped);
+  // prompt/completion, prompt/response, question/answer, query/response, input/output.
+  const TopKey prompt = first_present(top, {TopKey::kPrompt, TopKey::kQuestion, TopKey::kQuery, TopKey::kInput,
+                                            TopKey::kInstruction});
+  if (prompt == TopKey::kCount_) {
+    missing_with_hint(top, ctx, TopKey::kPrompt, "prompt");
   } else {
-    mapped.answer_field_failed = true;
+    read_text_or_messages(top, prompt, Role::kUser, ctx, mapped);
   }
+  read_pair_answer(top, kPairAnswerKeys, TopKey::kCompletion, ctx, mapped);
+  read_label(top, ctx, mapped.example);
 }
 
 void read_alpaca(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
   mapped.example.format = SourceFormat::kAlpaca;
-  mapped.messages_pointer = "/output";
+  mapped.messages_pointer = ctx.top_pointer(TopKey::kOutput);
   auto& messages = mapped.example.messages;
-  // An empty "system" is how many Alpaca exports say "none".
-  if (auto system = optional_string(top, TopKey::kSystem, "/system", ctx); system && !system->empty()) {
-    add_text_message(Role::kSystem, *system, field_origin("/system"), messages, mapped.origins);
+  read_system(top, ctx, mapped);
+  read_history(top, ctx, mapped);
+  const std::string_view instruction_pointer = ctx.top_pointer(TopKey::kInstruction);
+  std::optional<std::string_view> instruction;
+  if (!top.has(TopKey::kInstruction)) {
+    missing_with_hint(top, ctx, TopKey::kInstruction, "prompt");
+  } else {
+    instruction = required_string(top, TopKey::kInstruction, instruction_pointer, ctx);
   }
-  if (top.has(TopKey::kHistory) && top.get(TopKey::kHistory).type() != element_type::NULL_VALUE) {
-    simdjson::dom::array history;
-    if (top.get(TopKey::kHistory).get_array().get(history)) {
-      ctx.wrong_type("/history", "an array of [instruction, output] pairs", top.get(TopKey::kHistory));
-    } else {
-      int32_t index = 0;
-      for (element pair : history) {
-        Origin origin;
-        origin.base = "/history";
-        origin.index = index++;
-        simdjson::dom::array turns;
-        if (pair.get_array().get(turns) || turns.size() != 2) {
-          ctx.wrong_type(pointer_of(origin, ""), "an [instruction, output] pair", pair);
-          continue;
-        }
-        int32_t sub = 0;
-        for (element turn : turns) {
-          origin.sub = sub;
-          std::string_view text;
-          if (turn.get_string().get(text)) {
-            ctx.wrong_type(pointer_of(origin, ""), "a string", turn);
-          } else {
-            add_text_message(sub == 0 ? Role::kUser : Role::kAssistant, text, origin, messages,
-                             mapped.origins);
-          }
-          ++sub;
-        }
-      }
-    }
+  const TopKey input_key = first_present(top, {TopKey::kInput, TopKey::kQuery});
+  std::optional<std::string_view> input;
+  if (input_key != TopKey::kCount_) input = optional_string(top, input_key, ctx.top_pointer(input_key), ctx);
+  if (input && is_placeholder_input(*input)) {
+    ctx.report(RuleId::kPlaceholderInput,
+               fmt::format("input \"{}\" means no input, yet it is appended to the prompt", *input),
+               std::string(ctx.top_pointer(input_key)));
+    if (ctx.drop_placeholder_input) input.reset();
   }
-  auto instruction = required_string(top, TopKey::kInstruction, "/instruction", ctx);
-  auto input = optional_string(top, TopKey::kInput, "/input", ctx);
   if (instruction) {
     std::string user(*instruction);
     if (input && !input->empty()) {
       if (!user.empty()) user += "\n\n";
       user += *input;
     }
-    add_text_message(Role::kUser, user, field_origin("/instruction"), messages, mapped.origins);
+    add_text_message(Role::kUser, user, field_origin(instruction_pointer), messages, mapped.origins);
   }
-  if (auto output = required_string(top, TopKey::kOutput, "/output", ctx)) {
-    add_text_message(Role::kAssistant, *output, field_origin("/output"), messages, mapped.origins);
-  } else {
-    mapped.answer_field_failed = true;
-  }
+  read_pair_answer(top, kAlpacaAnswerKeys, TopKey::kOutput, ctx, mapped);
+  read_label(top, ctx, mapped.example);
 }
 
 void read_sharegpt(const TopFields& top, MapContext& ctx, MappedExample& mapped) {
@@ -274,7 +412,7 @@ void read_dpo_openai(const TopFields& top, MapContext& ctx, MappedExample& mappe
   auto read_output = [&](TopKey key, std::string_view pointer, std::vector<Message>& out,
                          std::vector<Origin>& origins) {
     if (!top.has(key)) {
-      ctx.missing(std::string(pointer), pointer.substr(1));
+      missing_answer(ctx, pointer);
       return false;
     }
     return read_message_list(top.get(key), pointer, MessageStyle::kOpenAi, ctx, out, origins);

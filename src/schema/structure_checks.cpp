@@ -75,16 +75,29 @@ void check_structure(const MappedExample& mapped, std::vector<Diagnostic>& diagn
   }
   check_messages(example.preferred, mapped.preferred_origins, diagnostics);
   check_messages(example.non_preferred, mapped.non_preferred_origins, diagnostics);
-  if (!mapped.preferred_failed && !has_assistant(example.preferred)) {
-    diagnostics.push_back(make_diagnostic(RuleId::kNoAssistantMessage,
-                                          "the preferred answer has no assistant message",
-                                          std::string(mapped.preferred_pointer)));
-  }
-  if (!mapped.non_preferred_failed && !has_assistant(example.non_preferred)) {
-    diagnostics.push_back(make_diagnostic(RuleId::kNoAssistantMessage,
-                                          "the non-preferred answer has no assistant message",
-                                          std::string(mapped.non_preferred_pointer)));
-  }
+  // An answer list must be assistant messages: name the first one that is not, or the empty list.
+  auto check_output = [&](const std::vector<Message>& list, const std::vector<Origin>& origins, bool failed,
+                          std::string_view pointer, std::string_view which) {
+    if (failed || has_assistant(list)) return;
+    if (list.empty()) {
+      diagnostics.push_back(make_diagnostic(RuleId::kDpoMissingOutput,
+                                            "the " + std::string(which) + " output is empty", std::string(pointer)));
+      return;
+    }
+    const Origin& origin = origins[0];
+    diagnostics.push_back(make_diagnostic(
+        RuleId::kDpoOutputNotAssistant,
+        "the " + std::string(which) + " output is a " + std::string(role_name(list[0].role)) +
+            " message, not an assistant message",
+        origin.base.empty() ? std::string(pointer)
+                            : pointer_of(origin, origin.content_key == "value" ? "from"
+                                                  : origin.content_key.empty() ? ""
+                                                                               : "role")));
+  };
+  check_output(example.preferred, mapped.preferred_origins, mapped.preferred_failed, mapped.preferred_pointer,
+               "preferred");
+  check_output(example.non_preferred, mapped.non_preferred_origins, mapped.non_preferred_failed,
+               mapped.non_preferred_pointer, "non-preferred");
 }
 
 }  // namespace tuneprep::schema_detail

@@ -141,15 +141,50 @@ std::optional<Diagnostic> write_dpo(const Example& example, std::string& out) {
   return std::nullopt;
 }
 
+// TRL's unpaired preference format: {"prompt": [...], "completion": [...], "label": bool}. The
+// completion is the final run of assistant messages; a chat without a label is a desirable one.
+std::optional<Diagnostic> write_kto(const Example& example, std::string& out) {
+  if (example.kind != ExampleKind::kChat) {
+    return not_convertible("a preference pair has two answers; kto holds one answer and its label (write pairs as dpo)");
+  }
+  const std::vector<Message>& messages = example.messages;
+  size_t split = messages.size();
+  while (split > 0 && messages[split - 1].role == Role::kAssistant) --split;
+  if (split == messages.size()) {
+    return not_convertible("kto needs the conversation to end with an assistant answer");
+  }
+  out += "{\"prompt\":[";
+  for (size_t i = 0; i < split; ++i) {
+    if (i > 0) out += ',';
+    append_message(out, messages[i]);
+  }
+  out += "],\"completion\":[";
+  for (size_t i = split; i < messages.size(); ++i) {
+    if (i > split) out += ',';
+    append_message(out, messages[i]);
+  }
+  out += "],\"label\":";
+  out += example.label.value_or(true) ? "true" : "false";
+  append_tool_fields(out, example);
+  out += "}\n";
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Diagnostic> write_example(const Example& example, OutputFormat format, std::string& out) {
+  if (example.label == false && format != OutputFormat::kKto) {
+    return make_diagnostic(RuleId::kKtoUndesirable,
+                           "label is false: an undesirable answer, which supervised data would train as a good one "
+                           "(--to kto keeps it with its label)");
+  }
   switch (format) {
     case OutputFormat::kOpenAiChat:
       write_openai_chat(example, out);
       return std::nullopt;
     case OutputFormat::kPromptCompletion: return write_prompt_completion(example, out);
     case OutputFormat::kDpo: return write_dpo(example, out);
+    case OutputFormat::kKto: return write_kto(example, out);
   }
   return not_convertible("unknown output format");
 }

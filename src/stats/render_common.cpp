@@ -1,4 +1,5 @@
 // stats render_common: the formatting and figure list every stats renderer shares.
+#include "tuneprep/diagnostics.hpp"
 #include "render_common.hpp"
 
 #include <algorithm>
@@ -51,7 +52,7 @@ std::string one_line(std::string_view text, size_t max_chars) {
     if (starts_code_point) {
       if (chars + (pending_space ? 1 : 0) >= max_chars) {
         out += "…";
-        return out;
+        return terminal_text(out);
       }
       if (pending_space) {
         out.push_back(' ');
@@ -62,7 +63,8 @@ std::string one_line(std::string_view text, size_t max_chars) {
     }
     out.push_back(static_cast<char>(c));
   }
-  return out;
+  // Controls other than white space (an escape sequence in a file name or a prompt) are escaped.
+  return terminal_text(out);
 }
 
 std::string html_escape(std::string_view text) {

@@ -47,7 +47,7 @@ StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCal
     return result;
   }
   ExpandResult expanded = expand_inputs(options.inputs);
-  result.notes = std::move(expanded.notes);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

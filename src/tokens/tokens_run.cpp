@@ -2,6 +2,7 @@
 // that tokenize independently, a parallel stage tokenizes them, a serial in-order stage writes
 // (oneTBB parallel_pipeline), so any thread count gives the same bytes. Chat mode: the shared
 // record stream, record_tokens per record.
+#include "tuneprep/diagnostics.hpp"
 #include "tuneprep/tokens_run.hpp"
 
 #include <sys/stat.h>
@@ -232,7 +233,7 @@ TokensRunResult run_text(const TokensRunOptions& options, const Encoding& encodi
       }
       if (piece->last) write("\n");
     } else if (piece->last) {
-      write(named ? fmt::format("{} {}\n", input_tokens, files[piece->input].path) : fmt::format("{}\n", input_tokens));
+      write(named ? fmt::format("{} {}\n", input_tokens, terminal_text(files[piece->input].path)) : fmt::format("{}\n", input_tokens));
     }
   };
 
@@ -261,7 +262,7 @@ TokensRunResult run_text(const TokensRunOptions& options, const Encoding& encodi
 TokensRunResult run_chat(const TokensRunOptions& options, const TokenBudget& budget, const TokensOutput& output) {
   TokensRunResult result;
   ExpandResult expanded = expand_inputs(options.inputs);
-  result.notes = std::move(expanded.notes);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

@@ -112,7 +112,8 @@ void render_fix(const FixSet& fixes, const std::string& path, const Record& reco
     names += rule_name(rule);
   }
   const std::string where = fmt::format("{}:{}", path, record.source.line);
-  out.fix_diff = unified_diff(before, after, where, fmt::format("{} (fixed: {})", where, names));
+  // The diff shows contents in full: secrets in them are shortened as the secret-key rule does.
+  out.fix_diff = mask_secrets(unified_diff(before, after, where, fmt::format("{} (fixed: {})", where, names)));
 }
 
 }  // namespace
@@ -145,7 +146,7 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   }
 
   ExpandResult expanded = expand_inputs(options.inputs);
-  result.notes = std::move(expanded.notes);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;

@@ -63,5 +63,5 @@ printf '[rules]\ndisable = ["not-a-rule"]\n' > broken.toml
 run_tp 2 --config broken.toml stats mixed.jsonl
 assert_contains "$WORK/tp.err" "not-a-rule"
 run_tp 2 --config none.toml stats mixed.jsonl
-assert_contains "$WORK/tp.err" "--config none.toml: cannot open the file"
+assert_contains "$WORK/tp.err" "none.toml: cannot open the configuration file: No such file or directory"
 echo ok

@@ -53,7 +53,7 @@ if git commit -qm "bad data" >"$WORK/bad.log" 2>&1; then
   fail "the bad dataset was committed"
 fi
 assert_contains "$WORK/bad.log" "Failed"
-assert_contains "$WORK/bad.log" 'train.jsonl:51:99: error[wrong-type]: "weight" must be 0 or 1'
+assert_contains "$WORK/bad.log" 'train.jsonl:51:99: error[invalid-weight]: weight must be 0 or 1, not 5'
 [ "$(git rev-list --count HEAD)" -eq 2 ] || fail "expected 2 commits, got $(git rev-list --count HEAD)"
 
 # Files the hook does not match (a README) are not validated.

@@ -8,11 +8,15 @@ source "$(dirname "$0")/common.sh"
   printf '%s\n' '{"messages":[{"role":"user","content":"q4"},{"role":"assistant","content":"a4"}],"id":17}'
   printf '%s\r\n' '{"messages":[{"role":"user","content":"q5"},{"role":"assistant","content":"a5"}]}'
   printf '%s\n' '{"messages":[{"role":"user","content":"q6"},{"role":"assistant","content":"a6"}]}'
+  printf '%s\n' '{"prompt":"q7","completion":"a7 <|endoftext|>"}'
+  printf '%s\n' '{"instruction":"q8","input":"No input.","output":"a8"}'
 } > fixable.jsonl
 
 run_tp 0 prepare fixable.jsonl -o plain --val-ratio 0 -q
 assert_contains plain/train.jsonl '"content":"  padded question  "'
 assert_contains plain/train.jsonl '{"role":"user","content":"thanks"}'
+assert_contains plain/train.jsonl '"content":"a7 <|endoftext|>"'
+assert_contains plain/train.jsonl '"content":"q8\n\nNo input."'
 [ "$(json_get plain/manifest.json 'd["fixes"]')" = "{}" ] || fail "fixes counted without --fix"
 
 run_tp 0 prepare fixable.jsonl -o fixed --val-ratio 0 --fix safe
@@ -25,17 +29,19 @@ assert_same_file <(cat <<'JSONL'
 {"messages":[{"role":"user","content":"q4"},{"role":"assistant","content":"a4"}]}
 {"messages":[{"role":"user","content":"q5"},{"role":"assistant","content":"a5"}]}
 {"messages":[{"role":"user","content":"q6"},{"role":"assistant","content":"a6"}]}
+{"messages":[{"role":"user","content":"q7"},{"role":"assistant","content":"a7"}]}
+{"messages":[{"role":"user","content":"q8"},{"role":"assistant","content":"a8"}]}
 JSONL
 ) fixed/train.jsonl
 python3 - <<'PY'
 import json
 m = json.load(open("fixed/manifest.json"))
 assert m["fixes"] == {"bom-or-crlf": 1, "consecutive-same-role": 1, "last-message-not-assistant": 1,
-                      "unknown-key": 1, "whitespace-padding": 1}, m["fixes"]
-assert m["options"]["fix"] == ["unknown-key", "bom-or-crlf", "last-message-not-assistant",
-                               "consecutive-same-role", "whitespace-padding"] or \
-       sorted(m["options"]["fix"]) == ["bom-or-crlf", "consecutive-same-role", "last-message-not-assistant",
-                                       "unknown-key", "whitespace-padding"], m["options"]["fix"]
+                      "unknown-key": 1, "whitespace-padding": 1, "special-token-literal": 1,
+                      "placeholder-input": 1}, m["fixes"]
+assert sorted(m["options"]["fix"]) == ["bom-or-crlf", "consecutive-same-role", "last-message-not-assistant",
+                                       "placeholder-input", "special-token-literal", "unknown-key",
+                                       "whitespace-padding"], m["options"]["fix"]
 PY
 
 # One rule only.

@@ -17,12 +17,12 @@ PY
 run_tp 0 prepare raw -o raw/clean
 cp raw/clean/manifest.json first.json
 run_tp 0 prepare raw -o raw/clean
-assert_contains tp.err "note: raw/clean: skipped, the output directory (-o)"
+assert_contains tp.err "warning: raw/clean: skipped, the output directory (-o)"
 assert_same_file first.json raw/clean/manifest.json
 # Any output set under an input directory is skipped too, whatever its name.
 mv raw/clean raw/old-set
 run_tp 0 prepare raw -o clean
-assert_contains tp.err "note: raw/old-set: skipped, a tuneprep output set (manifest.json); name its files to read them"
+assert_contains tp.err "warning: raw/old-set: skipped, a tuneprep output set (manifest.json); name its files to read them"
 [ "$(json_get clean/manifest.json "d['counts']['records_in']")" = 200 ] || fail "the old set was read as input"
 # So do the other commands that read directories.
 run_tp 0 validate raw

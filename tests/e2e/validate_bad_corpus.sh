@@ -15,7 +15,7 @@ for file in *; do
   [ -f "$file.args" ] && args=$(cat "$file.args")
   status=0
   # shellcheck disable=SC2086  # args are split on purpose
-  "$TUNEPREP" --color never validate $args "$file" >"$WORK/out" 2>"$WORK/err" || status=$?
+  "$TUNEPREP" --color never validate --min-severity info $args "$file" >"$WORK/out" 2>"$WORK/err" || status=$?
   { cat "$WORK/out"; sed 's/^/stderr: /' "$WORK/err"; echo "exit: $status"; } >"$WORK/actual"
   if [ -n "${UPDATE_GOLDEN:-}" ]; then
     cp "$WORK/actual" "$file.expected"

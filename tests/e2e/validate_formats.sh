@@ -16,7 +16,7 @@ check fixture.json 1 data/train.jsonl --output-format json
 check fixture.sarif 1 data/train.jsonl --output-format sarif
 check fixture.github 1 data/train.jsonl --output-format github
 check fixture-max2.txt 1 data/train.jsonl --max-diagnostics 2
-check fixture-fixes.txt 1 data/train.jsonl --show-fixes --disable too-few-examples,json-syntax,invalid-weight
+check fixture-fixes.txt 0 data/train.jsonl --show-fixes --disable too-few-examples,json-syntax,invalid-weight
 
 # Every JSON Lines diagnostic has exactly the documented keys; the SARIF log parses and has one
 # result per diagnostic.

@@ -15,7 +15,7 @@ run_tp 0 validate warn.jsonl
 assert_contains "$WORK/tp.out" "warn.jsonl:51:127: warning[whitespace-padding]: content has trailing whitespace"
 run_tp 1 validate --strict warn.jsonl
 run_tp 1 validate bad.jsonl
-assert_contains "$WORK/tp.out" 'bad.jsonl:51:99: error[wrong-type]: "weight" must be 0 or 1'
+assert_contains "$WORK/tp.out" 'bad.jsonl:51:99: error[invalid-weight]: weight must be 0 or 1, not 5'
 
 # Rule options: severity, disable, enable (comma lists and repeats).
 run_tp 1 validate --severity whitespace-padding=error warn.jsonl
@@ -54,9 +54,9 @@ rm tuneprep.toml
 
 # stdin, and -q printing only errors.
 "$TUNEPREP" validate - < bad.jsonl > stdin.out && fail "stdin run should exit 1" || true
-assert_contains stdin.out '-:51:99: error[wrong-type]'
+assert_contains stdin.out '-:51:99: error[invalid-weight]'
 run_tp 1 -q validate bad.jsonl
-assert_same_file <(echo 'bad.jsonl:51:99: error[wrong-type]: "weight" must be 0 or 1') "$WORK/tp.out"
+assert_same_file <(echo 'bad.jsonl:51:99: error[invalid-weight]: weight must be 0 or 1, not 5') "$WORK/tp.out"
 
 # --model: the model's per-example limit and encoding.
 printf '{"messages": [{"role": "user", "content": "%s"}, {"role": "assistant", "content": "ok"}]}\n' \

@@ -124,6 +124,9 @@ FILES["csv-unterminated-quote.csv"] = (b'prompt,response\nhi,hello\n"never close
 FILES["csv-no-usable-columns.csv"] = (b'foo,bar\n1,2\n', None)
 FILES["csv-empty-response.csv"] = (b'prompt,response\nhi,\n"multi\nline", Padded \n', None)
 FILES["csv-crlf.csv"] = (b'prompt,response\r\nhi,hello\r\n', None)
+# issue 13: the CSV reader applies the encoding rule of the JSON readers; CR-only line ends say so.
+FILES["csv-invalid-utf8.csv"] = (b"prompt,response\nq1,a\xc0\xafb\nq2,fine\n", None)
+FILES["csv-cr-only.csv"] = (b"prompt,response\rhi,hello\r", None)
 # compressed
 good_gz = gzip.compress((OK + "\n" + OK2 + "\n").encode(), mtime=0)
 FILES["truncated.jsonl.gz"] = (good_gz[: len(good_gz) // 2], None)
