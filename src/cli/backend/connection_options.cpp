@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "tuneprep/rule_config.hpp"
 #include "cli/backend/backend_commands.hpp"
 #include "cli/terminal.hpp"
 #include "tuneprep/diagnostics.hpp"
@@ -51,14 +52,12 @@ std::unique_ptr<backend::Backend> connect(const ConnectionOptions& options, cons
   std::error_code ec;
   if (config_path.empty() && std::filesystem::is_regular_file("tuneprep.toml", ec)) config_path = "tuneprep.toml";
   if (!config_path.empty()) {
-    std::ifstream in(config_path, std::ios::binary);
-    if (!in) {
-      error = fmt::format("--config {}: cannot open the file", config_path);
+    // Read as every command reads it: bounded in size and nesting, [rules] checked too.
+    RuleConfig unused;
+    if (auto problem = load_rules_toml_file(unused, config_path, &config_text)) {
+      error = problem->message;
       return nullptr;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    config_text = text.str();
   }
   auto profile = backend::find_profile(options.backend, config_text, config_path);
   if (!profile) {
