@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,12 +44,22 @@ struct InputFile {
 // A file met twice (same device and inode, or "-" twice) is read once; FIFOs, devices, dangling
 // and looping symbolic links inside a directory are skipped. Each such case adds a one-line note
 // ("dir/x.jsonl: skipped: not a regular file (a FIFO)") that every command prints on stderr.
+// A directory that holds a tuneprep output set (a manifest.json written by prepare) is never
+// read as input, whether given or found under an input directory: it is skipped with a note,
+// as is every directory of `skip_dirs` (prepare's own -o). Explicitly named files are read.
+struct ExpandOptions {
+  std::vector<std::filesystem::path> skip_dirs;  // compared after weakly_canonical
+};
 struct ExpandResult {
   std::vector<InputFile> files;
   std::vector<std::string> notes;
   std::optional<IoError> error;
 };
 ExpandResult expand_inputs(const std::vector<std::string>& paths);
+ExpandResult expand_inputs(const std::vector<std::string>& paths, const ExpandOptions& options);
+
+// True when `dir` holds a manifest.json written by tuneprep prepare (its "tool" names tuneprep).
+bool is_output_set(const std::filesystem::path& dir);
 
 // Decides compression from the extension (.gz, .zst/.zstd; case-insensitive). open_input then
 // checks the magic bytes: a .gz/.zst without them is an error, and gzip or zstd data under
@@ -102,8 +113,9 @@ std::unique_ptr<ByteSource> memory_source(std::string_view bytes, size_t max_rea
 
 // Writes a file under a temporary name in the same directory (".NAME.tmp-<pid>-<n>"), buffering
 // about 1 MB per write(2); finish() flushes and fsyncs, commit() renames it into place (calling
-// finish() first when needed). Destroying an uncommitted file removes the temporary. Also
-// computes the sha256 of everything written.
+// finish() first when needed). Destroying an uncommitted file removes the temporary, and so does a
+// signal handled by install_signal_cleanup; create() first removes stale temporaries of the same
+// name left by dead processes. Also computes the sha256 of everything written.
 class AtomicOutputFile {
  public:
   static std::optional<AtomicOutputFile> create(const std::filesystem::path& final_path, IoError& error);
@@ -128,11 +140,72 @@ class AtomicOutputFile {
   std::filesystem::path temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  int cleanup_slot_ = -1;  // register_cleanup of the temporary
   uint64_t bytes_written_ = 0;
   std::string buffer_;
   struct Sha256State;
   std::unique_ptr<Sha256State> sha_;
 };
+
+// Replaces a directory as a whole. open() takes an exclusive flock on ".NAME.lock" beside the
+// target (kept after the run: removing a lock file races with a waiting run), removes stale
+// temporaries of dead processes beside it (".NAME.tmp-<pid>-<n>", the pid checked with kill(pid,
+// 0)), and creates the staging directory ".NAME.tmp-<pid>-<n>" beside the target, where the caller
+// writes the new set. commit() swaps it in with one renameat2(RENAME_EXCHANGE) and removes the old
+// set; where the file system lacks the exchange (EINVAL, ENOSYS) it renames the old set aside and
+// the new one in (two steps: a crash between them leaves no target). Until commit, a signal
+// handled by install_signal_cleanup or the destructor removes the staging directory.
+struct OutputDirOptions {
+  bool wait = true;  // false: fail at once when another process holds the lock
+  // Called once before blocking on a lock held by another process (the CLI prints a note).
+  std::function<void(const std::string& lock_path)> on_wait;
+  bool force_two_step = false;  // tests: the fallback without RENAME_EXCHANGE
+};
+class AtomicOutputDir {
+ public:
+  // `target` as the user named it (messages use it); a symlink is followed and its target replaced.
+  static std::optional<AtomicOutputDir> open(const std::string& target, const OutputDirOptions& options,
+                                             IoError& error);
+  AtomicOutputDir(AtomicOutputDir&&) noexcept;
+  AtomicOutputDir& operator=(AtomicOutputDir&&) = delete;
+  ~AtomicOutputDir();
+
+  const std::filesystem::path& staging() const { return staging_; }
+  const std::filesystem::path& target() const { return target_; }  // absolute, symlinks resolved
+  // Swaps the staging directory in place of the target (fsyncs first) and removes the old set.
+  // The test hook TUNEPREP_TEST_COMMIT_DELAY_MS (tests only) sleeps before and after the swap.
+  bool commit(IoError& error);
+
+ private:
+  AtomicOutputDir() = default;
+  std::string shown_;
+  std::filesystem::path target_;
+  std::filesystem::path staging_;
+  int lock_fd_ = -1;
+  int cleanup_slot_ = -1;
+  bool committed_ = false;
+  bool force_two_step_ = false;
+};
+
+// Removes, in `dir`, the entries named ".<name>.tmp-<pid>-<n>" whose process is gone (kill(pid, 0)
+// fails with ESRCH): files, or directories with their files. Returns how many were removed.
+size_t remove_stale_temporaries(const std::filesystem::path& dir, std::string_view name);
+// True for a name of that pattern (any <name>); sets `pid`.
+bool parse_temporary_name(std::string_view entry, std::string_view name, long& pid);
+
+// Signals. install_signal_cleanup() makes SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGXFSZ remove
+// every registered path (a temporary file, or a staging directory with its files), print one line
+// on stderr and exit 128+N. The handler calls only async-signal-safe functions (unlink, rmdir,
+// getdents64, write, _exit). A signal ignored when the process started (nohup, a background job
+// without job control) stays ignored.
+void install_signal_cleanup();
+// Registers `path` for removal by the handler; returns a slot, or -1 when the registry is full or
+// the path too long (a later run's stale-temporary sweep removes it then).
+int register_cleanup(const std::filesystem::path& path, bool directory);
+void unregister_cleanup(int slot);
+// During the two-step fallback of AtomicOutputDir::commit: the handler renames `aside` back to
+// `target` (so a signal between the steps restores the old set). Empty paths clear it.
+void set_cleanup_restore(const std::filesystem::path& aside, const std::filesystem::path& target);
 
 // sha256 of a whole file (lowercase hex), read in chunks.
 std::optional<std::string> sha256_file(const std::filesystem::path& path, IoError& error);

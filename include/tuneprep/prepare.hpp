@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -61,6 +62,12 @@ struct PrepareOptions {
   bool report_findings = false;
   bool timings = false;  // --timings: time every stage (PrepareSummary::stages)
   unsigned jobs = 0;  // 0 = all cores
+  // Another run holding the output directory's lock: wait for it (the default), or fail at once
+  // (--no-wait). See docs/reliability.md.
+  bool wait = true;
+  // One-line notes as they happen (waiting for the output directory's lock); the CLI prints them
+  // on stderr. Inputs skipped go to PrepareSummary::warnings.
+  std::function<void(const std::string&)> on_note;
 };
 
 struct InputSummary {

@@ -10,6 +10,9 @@
 
 #include <fmt/core.h>
 
+#include "cli/terminal.hpp"
+#include "tuneprep/io.hpp"
+
 namespace tuneprep::cli {
 namespace {
 
@@ -38,6 +41,8 @@ bool GlobalOptions::use_color(int fd) const {
 }
 
 int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
+  // Every command: a signal removes this run's temporaries and exits 128+N (docs/reliability.md).
+  install_signal_cleanup();
   CLI::App app{"tuneprep: turn raw conversation data into clean, upload-ready fine-tuning datasets"};
   app.set_version_flag("--version", std::string("tuneprep ") + TUNEPREP_VERSION);
   app.require_subcommand(1);

@@ -26,6 +26,7 @@ struct PrepareCommandOptions {
   std::string encoding;
   uint64_t max_tokens = 0;
   bool truncate = false;
+  bool no_wait = false;
   std::vector<std::string> reports;
   std::string fix;
   bool strict = false;
@@ -132,8 +133,11 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   auto o = std::make_shared<PrepareCommandOptions>();
   PrepareOptions& p = o->prepare;
-  command.add_option("-o,--output", p.output_dir, "Output directory (created; earlier outputs replaced on success)")
+  command.add_option("-o,--output", p.output_dir,
+                     "Output directory, replaced as a whole on success (new, empty or an earlier output set)")
       ->required();
+  command.add_flag("--no-wait", o->no_wait,
+                   "Fail (exit 2) instead of waiting when another run is writing the same output directory");
   command.add_option("--to", o->to, "Output format of train/validation")
       ->check(CLI::IsMember({"openai-chat", "prompt-completion", "dpo", "kto"}));
   add_input_options(command, p.inputs, p.reader, p.normalize);
@@ -184,6 +188,8 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     options.dedup_on = *dedup_on_from_name(o->dedup_on);
     options.conflicts = *conflict_mode_from_name(o->conflicts);
     options.jobs = global.jobs;
+    options.wait = !o->no_wait;
+    options.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
     for (const std::string& report : o->reports) {
       if (report == "html") options.report_html = true;
       if (report == "md" || report == "markdown") options.report_markdown = true;

@@ -116,8 +116,8 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
     }
     StatsRunResult first = run_stats(run, progress);
     bar.clear();
-    if (first.error) return usage_error(first.error->message);
     print_input_notes(first.input_notes, global);
+    if (first.error) return usage_error(first.error->message);
     std::optional<StatsRunResult> second;
     if (!o->compare.empty()) {
       StatsRunOptions other = run;
@@ -125,8 +125,8 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
       other.report.title.clear();
       second = run_stats(other, progress);
       bar.clear();
-      if (second->error) return usage_error(second->error->message);
       print_input_notes(second->input_notes, global);
+      if (second->error) return usage_error(second->error->message);
     }
 
     const StatsReport& a = first.report;

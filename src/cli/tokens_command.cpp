@@ -48,9 +48,9 @@ int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, c
   const TokensRunResult result = run_tokens(run, [out](std::string_view text) {
     return std::fwrite(text.data(), 1, text.size(), out) == text.size();
   });
+  print_input_notes(result.input_notes, global);
   if (std::fflush(out) != 0 && !result.error) return usage_error("writing the output failed");
   if (result.error) return usage_error(result.error->message);
-  print_input_notes(result.input_notes, global);
   if (result.unreadable > 0 && !global.quiet) {
     fmt::print(stderr, "tuneprep tokens: {} record(s) could not be read as chat records\n", result.unreadable);
   }

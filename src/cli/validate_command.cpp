@@ -103,8 +103,8 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     }
     ValidateResult result = run_validate(options, progress);
     bar.clear();
-    if (result.error) return usage_error(result.error->message);
     print_input_notes(result.input_notes, global);
+    if (result.error) return usage_error(result.error->message);
 
     const bool color = global.use_color(STDOUT_FILENO);
     const Severity min_severity = *severity_from_name(o->min_severity);

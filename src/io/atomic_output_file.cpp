@@ -58,12 +58,17 @@ std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::
   AtomicOutputFile file;
   file.final_path_ = final_path;
   file.temp_path_ = final_path.parent_path() / temp_name;
+  remove_stale_temporaries(final_path.parent_path(), final_path.filename().string());
+  // Registered before it exists, so no moment has a temporary the signal handler would miss.
+  file.cleanup_slot_ = register_cleanup(file.temp_path_, /*directory=*/false);
   do {
     file.fd_ = ::open(file.temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   } while (file.fd_ < 0 && errno == EINTR);
   if (file.fd_ < 0) {
     error = IoError{errno_message(final_path, errno)};
     file.temp_path_.clear();
+    unregister_cleanup(file.cleanup_slot_);
+    file.cleanup_slot_ = -1;
     return std::nullopt;
   }
   file.buffer_.reserve(kWriteBuffer);
@@ -76,10 +81,12 @@ AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& other) noexcept
       temp_path_(std::move(other.temp_path_)),
       fd_(other.fd_),
       committed_(other.committed_),
+      cleanup_slot_(other.cleanup_slot_),
       bytes_written_(other.bytes_written_),
       buffer_(std::move(other.buffer_)),
       sha_(std::move(other.sha_)) {
   other.fd_ = -1;
+  other.cleanup_slot_ = -1;
   other.temp_path_.clear();
 }
 
@@ -90,10 +97,12 @@ AtomicOutputFile& AtomicOutputFile::operator=(AtomicOutputFile&& other) noexcept
     temp_path_ = std::move(other.temp_path_);
     fd_ = other.fd_;
     committed_ = other.committed_;
+    cleanup_slot_ = other.cleanup_slot_;
     bytes_written_ = other.bytes_written_;
     buffer_ = std::move(other.buffer_);
     sha_ = std::move(other.sha_);
     other.fd_ = -1;
+    other.cleanup_slot_ = -1;
     other.temp_path_.clear();
   }
   return *this;
@@ -108,6 +117,8 @@ void AtomicOutputFile::discard() noexcept {
   }
   if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
   temp_path_.clear();
+  unregister_cleanup(cleanup_slot_);
+  cleanup_slot_ = -1;
 }
 
 bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
@@ -167,6 +178,8 @@ bool AtomicOutputFile::commit(IoError& error) {
   }
   committed_ = true;
   temp_path_.clear();
+  unregister_cleanup(cleanup_slot_);
+  cleanup_slot_ = -1;
   sync_directory(final_path_.parent_path());
   return true;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "tuneprep/io.hpp"
@@ -69,10 +70,34 @@ bool is_hidden(const fs::path& path) {
   return !name.empty() && name[0] == '.';
 }
 
+bool is_skipped_dir(const fs::path& dir, const ExpandOptions& options) {
+  if (options.skip_dirs.empty()) return false;
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(dir, ec);
+  if (ec) return false;
+  if (!canonical.has_filename() && canonical.has_parent_path()) canonical = canonical.parent_path();
+  for (const fs::path& skip : options.skip_dirs) {
+    if (canonical == skip) return true;
+  }
+  return false;
+}
+
+// Why `dir` is not read, or nullptr: prepare's output directory, or any tuneprep output set
+// (reading one back would feed a run its own manifest, reports and rejected records).
+const char* skip_reason(const fs::path& dir, const ExpandOptions& options) {
+  if (is_skipped_dir(dir, options)) return "the output directory (-o)";
+  if (is_output_set(dir)) return "a tuneprep output set (manifest.json); name its files to read them";
+  return nullptr;
+}
+
 // Collects the data files under `root`, skipping hidden files and directories (editor swap
-// files, our own ".NAME.tmp-*" outputs, .git).
-std::optional<IoError> collect_directory(const std::string& root, std::vector<InputFile>& out,
-                                         std::vector<std::string>& out_notes) {
+// files, our own ".NAME.tmp-*" outputs, .git) and output sets.
+std::optional<IoError> collect_directory(const std::string& root, const ExpandOptions& options,
+                                         std::vector<InputFile>& out, std::vector<std::string>& out_notes) {
+  if (const char* reason = skip_reason(root, options)) {
+    out_notes.push_back(root + ": skipped, " + reason);
+    return std::nullopt;
+  }
   std::vector<std::string> notes;
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
@@ -80,9 +105,17 @@ std::optional<IoError> collect_directory(const std::string& root, std::vector<In
   std::vector<InputFile> found;
   for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
     const fs::path& path = it->path();
+    std::error_code ignored;
+    const bool is_dir = it->is_directory(ignored);
     if (is_hidden(path)) {
-      std::error_code ignored;
-      if (it->is_directory(ignored)) it.disable_recursion_pending();
+      if (is_dir) it.disable_recursion_pending();
+      continue;
+    }
+    if (is_dir) {
+      if (const char* reason = skip_reason(path, options)) {
+        notes.push_back(path.string() + ": skipped, " + reason);
+        it.disable_recursion_pending();
+      }
       continue;
     }
     const std::string name = path.string();
@@ -118,7 +151,19 @@ std::optional<IoError> collect_directory(const std::string& root, std::vector<In
 
 }  // namespace
 
-ExpandResult expand_inputs(const std::vector<std::string>& paths) {
+bool is_output_set(const fs::path& dir) {
+  // The manifest opens with {"tool": {"name": "tuneprep", ...}} (src/prepare/manifest.cpp).
+  std::ifstream in(dir / "manifest.json", std::ios::binary);
+  if (!in) return false;
+  char head[256];
+  in.read(head, sizeof head);
+  const std::string_view text(head, static_cast<size_t>(in.gcount()));
+  return text.find("\"tool\": {\"name\": \"tuneprep\"") != std::string_view::npos;
+}
+
+ExpandResult expand_inputs(const std::vector<std::string>& paths) { return expand_inputs(paths, ExpandOptions{}); }
+
+ExpandResult expand_inputs(const std::vector<std::string>& paths, const ExpandOptions& options) {
   ExpandResult result;
   if (paths.empty()) {
     result.error = IoError{"no input files"};
@@ -142,7 +187,7 @@ ExpandResult expand_inputs(const std::vector<std::string>& paths) {
       return result;
     }
     if (S_ISDIR(info.st_mode)) {
-      if (auto error = collect_directory(path, result.files, result.notes)) {
+      if (auto error = collect_directory(path, options, result.files, result.notes)) {
         result.error = std::move(error);
         return result;
       }
@@ -151,6 +196,7 @@ ExpandResult expand_inputs(const std::vector<std::string>& paths) {
     result.files.push_back(describe(path, &info));
   }
   drop_repeated_inputs(result.files, result.notes);
+  if (result.files.empty()) result.error = IoError{"no input files left to read (every input was skipped)"};
   return result;
 }
 

@@ -1,5 +1,5 @@
-// output_set: the files of one prepare run in its output directory, written beside their final
-// names and renamed into place together at the end.
+// output_set: the files of one prepare run, written into a staging directory beside the output
+// directory and swapped in as a whole at the end (AtomicOutputDir); what may be replaced.
 #pragma once
 
 #include <filesystem>
@@ -23,8 +23,16 @@ inline constexpr const char* kReportMarkdownName = "report.md";
 inline constexpr const char* kOutputNames[] = {kTrainName,    kValidationName, kRejectedName,   kDuplicatesName,
                                                kManifestName, kReportJsonName, kReportHtmlName, kReportMarkdownName};
 
-// Checks that writing into `dir` cannot replace an input.
-std::optional<IoError> check_output_dir(const std::string& dir, const std::vector<InputFile>& files);
+// Checks that replacing `dir` cannot replace an input: `inputs` as given (an input directory
+// equal to `dir`, or an input inside it, is refused; `dir` inside an input directory is fine:
+// expand_inputs skips it), `files` after expansion.
+std::optional<IoError> check_output_dir(const std::string& dir, const std::vector<std::string>& inputs,
+                                        const std::vector<InputFile>& files);
+
+// Checks, under the lock, that `target` may be replaced as a whole: it does not exist, is empty,
+// or is a tuneprep output set (our manifest.json) holding only the names of a set and our
+// temporaries. Anything else is refused, never deleted: prepare does not remove a user's files.
+std::optional<IoError> check_replaceable(const std::filesystem::path& target, const std::string& shown);
 
 // The four data files (validation only when there is a validation set), written as temporaries.
 class OutputSet {

@@ -1,6 +1,7 @@
 // prepare: the `prepare` driver as named stages. analyse runs the record analysis in parallel; the
 // serial, in-order sink routes each record through reject -> exact -> near -> conflicts -> split
-// -> write; commit finishes the files, the reports and the manifest and renames them into place.
+// -> write; commit finishes the files, the reports and the manifest in a staging directory and
+// swaps it in place of the output directory with one rename (AtomicOutputDir).
 // oneTBB's parallel_pipeline under stream_records makes the bytes the same for any -j.
 #include "tuneprep/prepare.hpp"
 
@@ -183,8 +184,9 @@ std::optional<IoError> check_options(const PrepareOptions& options) {
 class PrepareRun {
  public:
   PrepareRun(const PrepareOptions& options, const std::vector<InputFile>& files, std::optional<TokenBudget> tokens,
-             PrepareResult& result)
+             AtomicOutputDir& output_dir, PrepareResult& result)
       : options_(options),
+        output_dir_(output_dir),
         files_(files),
         tokens_(std::move(tokens)),
         result_(result),
@@ -243,6 +245,7 @@ class PrepareRun {
   const std::string& path_of(const SourceLocation& source) const { return files_[source.file_index].path; }
 
   const PrepareOptions& options_;
+  AtomicOutputDir& output_dir_;  // locked; the run writes into its staging directory
   const std::vector<InputFile>& files_;
   std::optional<TokenBudget> tokens_;
   PrepareResult& result_;
@@ -440,8 +443,7 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
     if (auto error = find_conflicting_ids()) return error;
   }
   stats_.emplace(make_collector());
-  const fs::path out_dir(options_.output_dir);
-  if (auto error = outputs_.open(out_dir, options_.val_ratio > 0.0)) return error;
+  if (auto error = outputs_.open(output_dir_.staging(), options_.val_ratio > 0.0)) return error;
   if (options_.dedup == DedupMode::kNear) near_.emplace(options_.near, files_);
 
   StreamTimings timings;
@@ -468,8 +470,8 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
   return error;
 }
 
-// Finishes every data file, then the reports, then the manifest, and renames them into place,
-// the manifest last.
+// Finishes every data file, then the reports, then the manifest, in the staging directory, and
+// swaps the whole set in.
 std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& streamed) {
   summary_.inputs.resize(files_.size());
   for (size_t i = 0; i < files_.size(); ++i) {
@@ -506,7 +508,7 @@ std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& stre
   std::vector<std::string> paths;
   for (const InputFile& file : files_) paths.push_back(file.path);
   result_.report = stats_->finish(std::move(paths));
-  const fs::path out_dir(options_.output_dir);
+  const fs::path& out_dir = output_dir_.staging();
   std::vector<AtomicOutputFile> report_files;
   auto write_report = [&](const char* name, const std::string& text) {
     auto file = AtomicOutputFile::create(out_dir / name, error);
@@ -531,12 +533,10 @@ std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& stre
   for (AtomicOutputFile& file : report_files) {
     if (!file.commit(error)) return error;
   }
-  // Stale files of an earlier run that this one does not write.
-  std::error_code ec;
-  if (options_.val_ratio <= 0.0) fs::remove(out_dir / prepare::kValidationName, ec);
-  if (!options_.report_html) fs::remove(out_dir / prepare::kReportHtmlName, ec);
-  if (!options_.report_markdown) fs::remove(out_dir / prepare::kReportMarkdownName, ec);
   if (!manifest->commit(error)) return error;
+  // The one step that replaces the previous set: files of an earlier run that this one does not
+  // write (validation.jsonl, report.html) go with it.
+  if (!output_dir_.commit(error)) return error;
   return std::nullopt;
 }
 
@@ -558,7 +558,17 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       return result;
     }
   }
-  ExpandResult expanded = expand_inputs(options.inputs);
+  // Inputs, never the output directory or an output set found under an input directory.
+  if (auto error = prepare::check_output_dir(options.output_dir, options.inputs, {})) {
+    result.error = std::move(error);
+    return result;
+  }
+  ExpandOptions expand_options;
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(fs::path(options.output_dir), ec);
+  if (!out.has_filename() && out.has_parent_path()) out = out.parent_path();
+  expand_options.skip_dirs.push_back(std::move(out));
+  ExpandResult expanded = expand_inputs(options.inputs, expand_options);
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;
@@ -573,14 +583,26 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
       }
     }
   }
-  if (auto error = prepare::check_output_dir(options.output_dir, files)) {
+  if (auto error = prepare::check_output_dir(options.output_dir, {}, files)) {
     result.error = std::move(error);
     return result;
   }
-  std::error_code ec;
-  fs::create_directories(options.output_dir, ec);
-  if (ec) {
-    result.error = IoError{fmt::format("-o {}: {}", options.output_dir, ec.message())};
+  // The lock, then (under it) what the output directory holds.
+  OutputDirOptions dir_options;
+  dir_options.wait = options.wait;
+  if (options.on_note) {
+    dir_options.on_wait = [&](const std::string& lock) {
+      options.on_note(fmt::format("waiting for another tuneprep run writing {} (lock {})", options.output_dir, lock));
+    };
+  }
+  IoError dir_error;
+  std::optional<AtomicOutputDir> output_dir = AtomicOutputDir::open(options.output_dir, dir_options, dir_error);
+  if (!output_dir) {
+    result.error = std::move(dir_error);
+    return result;
+  }
+  if (auto error = prepare::check_replaceable(output_dir->target(), options.output_dir)) {
+    result.error = std::move(error);
     return result;
   }
 
@@ -588,7 +610,7 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     result.summary.encoding = std::string(tokens->encoding->name());
     if (tokens->limit != 0) result.summary.token_limit = tokens->limit;
   }
-  PrepareRun run(options, files, std::move(tokens), result);
+  PrepareRun run(options, files, std::move(tokens), *output_dir, result);
   if (auto error = run.run(progress)) {
     result.error = std::move(error);
     return result;

@@ -47,11 +47,11 @@ StatsRunResult run_stats(const StatsRunOptions& options, const StreamProgressCal
     return result;
   }
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;
   }
-  result.input_notes = expanded.notes;
   const std::vector<InputFile>& files = expanded.files;
 
   StatsCollectorOptions report = options.report;

@@ -262,11 +262,11 @@ TokensRunResult run_text(const TokensRunOptions& options, const Encoding& encodi
 TokensRunResult run_chat(const TokensRunOptions& options, const TokenBudget& budget, const TokensOutput& output) {
   TokensRunResult result;
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;
   }
-  result.input_notes = expanded.notes;
   const std::vector<InputFile>& files = expanded.files;
   const bool named = files.size() > 1;
   const RecordTokensOptions per_record{budget.encoding, budget.limit};

@@ -146,11 +146,11 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   }
 
   ExpandResult expanded = expand_inputs(options.inputs);
+  result.input_notes = expanded.notes;  // also on error: a skipped input may be why
   if (expanded.error) {
     result.error = std::move(expanded.error);
     return result;
   }
-  result.input_notes = expanded.notes;
   const std::vector<InputFile>& files = expanded.files;
   DiagnosticSet& set = result.diagnostics;
   for (const InputFile& file : files) set.paths.push_back(file.path);
