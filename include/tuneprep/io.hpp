@@ -130,6 +130,8 @@ class AtomicOutputFile {
   bool commit(IoError& error);
 
   const std::filesystem::path& final_path() const { return final_path_; }
+  // Where the bytes are until commit(): readable once finish() has flushed them.
+  const std::filesystem::path& temp_path() const { return temp_path_; }
   uint64_t bytes_written() const { return bytes_written_; }
   std::string sha256_hex() const;
 

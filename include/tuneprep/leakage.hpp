@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,16 @@ class NearLeakageIndex {
   std::vector<std::vector<uint64_t>> sets_;  // per validation id: sorted, unique shingle hashes
   std::unordered_map<uint64_t, std::vector<uint32_t>> prefix_index_;  // shingle -> ids with it in their prefix
 };
+
+// The compared text (`on`) of one output line (an example in any --to format), read back with the
+// Normalizer; false when the line is not an example.
+bool output_line_comparison_text(Normalizer& reader, std::string_view line, DedupOn on, std::string& out);
+
+// Reads a finished train output file (JSON Lines in any --to format) and counts the distinct
+// validation examples of `index` that some train line is similar to. Parallel over batches of
+// lines; the count does not depend on the number of threads.
+std::optional<IoError> count_near_leaks(const NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
+                                        DedupOn on, uint64_t& leaked);
 
 struct LeakageOptions {
   ReaderOptions reader;

@@ -1,6 +1,12 @@
 // near_leakage: the exact near-leakage join of a finished split (NearLeakageIndex).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <fstream>
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <simdjson.h>
 
 #include "tuneprep/leakage.hpp"
 
@@ -82,6 +88,55 @@ uint64_t NearLeakageIndex::memory_bytes() const {
   for (const auto& set : sets_) bytes += set.capacity() * sizeof(uint64_t);
   for (const auto& [key, ids] : prefix_index_) bytes += 48 + ids.capacity() * sizeof(uint32_t);
   return bytes;
+}
+
+}  // namespace tuneprep
+
+namespace tuneprep {
+
+bool output_line_comparison_text(Normalizer& reader, std::string_view line, DedupOn on, std::string& out) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  Record record;
+  record.kind = RecordKind::kJson;
+  record.text.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+  record.text.assign(line);
+  NormalizeResult result = reader.normalize(record);
+  if (!result.example) return false;
+  comparison_text(*result.example, on, out);
+  return true;
+}
+
+std::optional<IoError> count_near_leaks(const NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
+                                        DedupOn on, uint64_t& leaked) {
+  leaked = 0;
+  if (index.validation_count() == 0) return std::nullopt;
+  std::ifstream in(train_jsonl, std::ios::binary);
+  if (!in) return IoError{train_jsonl.string() + ": cannot read the train output back to measure near leakage"};
+  struct Worker {
+    Normalizer reader{NormalizeOptions{}};
+    NearLeakageIndex::Scratch scratch;
+    std::string text;
+    std::vector<uint32_t> found;
+  };
+  oneapi::tbb::enumerable_thread_specific<Worker> workers;
+  std::vector<std::atomic<uint8_t>> hit(index.validation_count());
+  constexpr size_t kBatchLines = 4096;
+  std::vector<std::string> lines;
+  std::string line;
+  bool more = true;
+  while (more) {
+    lines.clear();
+    while (lines.size() < kBatchLines && (more = static_cast<bool>(std::getline(in, line)))) lines.push_back(line);
+    oneapi::tbb::parallel_for(size_t{0}, lines.size(), [&](size_t i) {
+      Worker& w = workers.local();
+      if (!output_line_comparison_text(w.reader, lines[i], on, w.text)) return;
+      index.probe(w.text, w.scratch, w.found);
+      for (uint32_t id : w.found) hit[id].store(1, std::memory_order_relaxed);
+    });
+  }
+  if (in.bad()) return IoError{train_jsonl.string() + ": read error while measuring near leakage"};
+  for (const auto& h : hit) leaked += h.load(std::memory_order_relaxed);
+  return std::nullopt;
 }
 
 }  // namespace tuneprep

@@ -44,3 +44,56 @@ assert_contains tp.err "over --max-memory 1.0 MiB; raise --max-memory or use --d
 [ "$(json_get near/manifest.json 'd["options"]["dedup"]')" = near ] || fail "failed run replaced the manifest"
 run_tp 2 prepare near.jsonl -o bad --dedup near --max-memory 12Q
 assert_contains tp.err "--max-memory 12Q: expected bytes"
+
+# leakage.near is measured after the split (an exact join), not 0 by construction: near copies
+# with another prompt (so not one same-prompt group) that the LSH misses are counted.
+python3 - <<'PY'
+import json, random
+random.seed(5)
+words = [f"w{i}" for i in range(5000)]
+recs = []
+for i in range(3000):
+    recs.append((" ".join(random.choice(words) for _ in range(12)),
+                 " ".join(random.choice(words) for _ in range(random.randint(30, 60)))))
+out = list(recs)
+for k in range(600):
+    q, a = random.choice(recs)
+    qw = q.split(); qw[-1] = "x%d" % random.randrange(10**6)
+    out.append((" ".join(qw), a))
+random.shuffle(out)
+with open("planted.jsonl", "w") as f:
+    for q, a in out:
+        f.write(json.dumps({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}) + "\n")
+PY
+run_tp 0 prepare planted.jsonl -o planted --dedup near --num-perm 8 --val-ratio 0.2
+check_accounting planted
+leaked=$(json_get planted/manifest.json 'd["leakage"]["near"]')
+[ "$leaked" -gt 0 ] || fail "no near leakage measured with a weak LSH (num-perm 8)"
+assert_contains tp.err "validation examples are near copies"
+# The same count whatever -j.
+"$TUNEPREP" -j 1 prepare planted.jsonl -o planted1 --dedup near --num-perm 8 --val-ratio 0.2 -q
+[ "$(json_get planted1/manifest.json 'd["leakage"]["near"]')" = "$leaked" ] || fail "near leakage differs with -j 1"
+# Cross-check with an independent exact count over the written files (same folding for ASCII words).
+python3 - "$leaked" <<'PY'
+import json, sys
+def text(line):
+    d = json.loads(line)
+    return " ".join(m["content"] for m in d["messages"]).lower().split()
+def shingles(words, n=5):
+    return {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+train = [shingles(text(l)) for l in open("planted/train.jsonl")]
+index = {}
+for t, s in enumerate(train):
+    for g in s:
+        index.setdefault(g, []).append(t)
+leaked = 0
+for line in open("planted/validation.jsonl"):
+    v = shingles(text(line))
+    counts = {}
+    for g in v:
+        for t in index.get(g, ()):
+            counts[t] = counts.get(t, 0) + 1
+    if any(c / (len(v) + len(train[t]) - c) >= 0.8 for t, c in counts.items()):
+        leaked += 1
+assert leaked == int(sys.argv[1]), (leaked, sys.argv[1])
+PY
