@@ -238,6 +238,18 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
       diagnostics[i].pointer = local.normalizer.source_pointer(diagnostics[i].pointer);
     }
   }
+  // A KTO answer labelled undesirable is data to avoid: every output but kto would train it as a
+  // good answer, so it is rejected unless written as kto (validate and stats judge as prepare's
+  // default output does).
+  if (example.label == false && (!options.write_as || *options.write_as != OutputFormat::kKto) &&
+      rules.enabled(RuleId::kKtoUndesirable)) {
+    Diagnostic d = make_diagnostic(RuleId::kKtoUndesirable,
+                                   "label is false: an undesirable answer, which supervised data would train as a "
+                                   "good one (prepare --to kto keeps it with its label)",
+                                   "/label");
+    d.severity = rules.severity(RuleId::kKtoUndesirable);
+    diagnostics.push_back(std::move(d));
+  }
   if (options.tokens && !errors()) {
     TokenBudget budget = *options.tokens;
     if (!rules.enabled(RuleId::kTooManyTokens)) budget.limit = 0;  // count only

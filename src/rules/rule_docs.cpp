@@ -143,7 +143,7 @@ constexpr RuleDoc kDocs[] = {
      "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Sydney\"}",
      "{\"prompt\": \"Capital of Australia?\", \"completion\": \"Canberra\"}\n"
      "{\"prompt\": \"Capital of Austria?\", \"completion\": \"Vienna\"}"},
-    {RuleId::kKtoUndesirable, "prepare (writing supervised output)", "text",
+    {RuleId::kKtoUndesirable, "analysis (validate, stats, prepare unless --to kto)", "text",
      "`tuneprep prepare kto.jsonl -o out` over KTO records, where "
      "`{\"messages\": [...], \"label\": false}` marks an answer not to imitate: written as a chat, it would be trained as a good one.",
      "`--to kto` keeps every record with its label (TRL's prompt/completion/label); the default "

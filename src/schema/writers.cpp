@@ -173,11 +173,6 @@ std::optional<Diagnostic> write_kto(const Example& example, std::string& out) {
 }  // namespace
 
 std::optional<Diagnostic> write_example(const Example& example, OutputFormat format, std::string& out) {
-  if (example.label == false && format != OutputFormat::kKto) {
-    return make_diagnostic(RuleId::kKtoUndesirable,
-                           "label is false: an undesirable answer, which supervised data would train as a good one "
-                           "(--to kto keeps it with its label)");
-  }
   switch (format) {
     case OutputFormat::kOpenAiChat:
       write_openai_chat(example, out);

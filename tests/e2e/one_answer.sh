@@ -61,3 +61,4 @@ PY
 check_inputs samples "$TUNEPREP_SOURCE_DIR/samples"
 check_inputs public "$DATA/public"
 check_inputs fixture "$DATA/stats/input"
+check_inputs shapes "$DATA/shapes"
