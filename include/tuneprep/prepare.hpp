@@ -115,7 +115,7 @@ struct PrepareSummary {
   std::vector<ReportFileSummary> reports;
   PrepareCounts counts;
   std::map<std::string, uint64_t> rejections_by_rule;  // a record counts once per distinct rule
-  std::map<std::string, uint64_t> records_by_format;   // detected source shape of accepted records
+  std::map<std::string, uint64_t> records_by_format;   // every record read, by detected shape ("unrecognised")
   std::map<std::string, uint64_t> fixes_by_rule;       // kept records changed by each --fix rule
   uint64_t exact_duplicates = 0;  // duplicates.jsonl entries of kind "exact"
   uint64_t near_duplicates = 0;   // duplicates.jsonl entries of kind "near"

@@ -363,6 +363,9 @@ bool PrepareRun::reject_conflict(const Record& record, RecordFacts& facts, const
 bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   const uint64_t id = summary_.counts.records_in++;
   RecordFacts& facts = analysis.facts;
+  // Every record read, kept or not, as report.json and stats count them.
+  ++summary_.records_by_format[analysis.format ? std::string(source_format_name(*analysis.format))
+                                               : std::string("unrecognised")];
 
   clock_.start(kReject);
   if (analysis.rejected) {
@@ -424,7 +427,6 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   const Side side = splitter_.assign(id, analysis.hash, hit ? hit->first_id : id);
   leakage_.add(analysis.hash, side);
   facts.validation = side == Side::kValidation;
-  if (analysis.format) ++summary_.records_by_format[std::string(source_format_name(*analysis.format))];
   for (RuleId rule : analysis.fixed_rules) ++summary_.fixes_by_rule[std::string(rule_name(rule))];
   if (analysis.tokens.truncated) ++summary_.truncated;
   const int s = side == Side::kValidation ? 1 : 0;

@@ -32,6 +32,7 @@ def same(what, *values):
         problems.append(f"{what}: {values}")
 
 same("records", manifest["counts"]["records_in"], stats["records"], report["records"])
+same("formats", manifest["formats"], stats["formats"], report["formats"])
 same("rejected", manifest["counts"]["rejected"], stats["rejected"], report["rejected"])
 same("rejections per rule", manifest["rejections"],
      {r["rule"]: r["records"] for r in stats["rejections"]},
