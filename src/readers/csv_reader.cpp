@@ -352,6 +352,19 @@ class CsvReader final : public FramedReader {
 
   std::optional<IoError> map_columns() {
     const std::string where = path_ + ":" + std::to_string(header_line_) + ": ";
+    // A delimiter given (--delimiter, a .tsv name) that leaves the header in one piece, while
+    // another splits it: say so, rather than ask for a column option that cannot help.
+    if (header_.size() == 1 && !detect_) {
+      const char guess = detect_delimiter(header_[0]);
+      std::vector<std::string> split;
+      if (guess != delimiter_) split_fields(header_[0], guess, split);
+      if (split.size() >= 2) {
+        auto shown = [](char c) { return c == '\t' ? std::string("tab") : std::string(1, c); };
+        return IoError{where + "CSV header does not split under the delimiter '" + shown(delimiter_) +
+                       "' (one column: " + header_[0] + "); it looks delimited by '" + shown(guess) +
+                       "': try --delimiter " + (guess == '\t' ? std::string("tab") : "'" + shown(guess) + "'")};
+      }
+    }
     auto explicit_column = [&](const std::string& name, const char* option, int& index) -> std::optional<IoError> {
       if (name.empty()) return std::nullopt;
       index = find_column(name);

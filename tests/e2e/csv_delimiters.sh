@@ -27,3 +27,12 @@ printf 'question|answer\nx, y|z\n' | "$TUNEPREP" prepare - --delimiter '|' -o pi
 assert_contains pipe/train.jsonl '{"role":"user","content":"x, y"},{"role":"assistant","content":"z"}'
 run_tp 2 prepare data -o bad --delimiter ':'
 assert_contains tp.err "--delimiter"
+
+# A delimiter given (flag or .tsv name) that leaves the header in one piece names the one it sees.
+printf 'prompt;response\nq1;a1\n' > semi-given.csv
+run_tp 2 validate semi-given.csv --delimiter ,
+assert_contains tp.err "CSV header does not split under the delimiter ',' (one column: prompt;response); it looks delimited by ';': try --delimiter ';'"
+printf 'prompt,response\nq1,a1\n' > comma.tsv
+run_tp 2 validate comma.tsv
+assert_contains tp.err "does not split under the delimiter 'tab'"
+run_tp 1 validate comma.tsv --delimiter ,
