@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/cli.hpp"
+#include "cli/terminal.hpp"
 
 using namespace tuneprep::cli;
 
@@ -22,3 +23,12 @@ TEST_CASE("Byte sizes accept K/M/G/T suffixes in powers of 1024") {
   CHECK_FALSE(parse_byte_size("99999999999T"));
 }
 
+
+TEST_CASE("watch's step progress line shows the bar, the percentage, the steps and the loss") {
+  using tuneprep::cli::step_progress_line;
+  CHECK(step_progress_line(420, 1000, 0.812) ==
+        "[###########-----------------]  42% step 420 / 1,000  train loss 0.8120");
+  CHECK(step_progress_line(0, 10, std::nullopt) == "[----------------------------]   0% step 0 / 10");
+  CHECK(step_progress_line(12, 10, std::nullopt) == "[############################] 100% step 12 / 10");
+  CHECK(step_progress_line(5, 0, std::nullopt) == "[----------------------------]   0% step 5 / 0");
+}

@@ -50,6 +50,23 @@ void ProgressBar::update(uint64_t done, uint64_t total, uint64_t records, double
   drawn_ = true;
 }
 
+std::string step_progress_line(uint64_t step, uint64_t total, std::optional<double> train_loss) {
+  constexpr int kWidth = 28;
+  const double fraction = total > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(total)) : 0.0;
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::string line = "[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
+                     fmt::format("{:3.0f}% step {} / {}", fraction * 100, group_digits(step), group_digits(total));
+  if (train_loss) line += fmt::format("  train loss {:.4f}", *train_loss);
+  return line;
+}
+
+void ProgressBar::update_steps(uint64_t step, uint64_t total, std::optional<double> train_loss) {
+  if (!enabled_) return;
+  fmt::print(stderr, "\r{}\x1b[K", step_progress_line(step, total, train_loss));
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
 void ProgressBar::clear() {
   if (!drawn_) return;
   fmt::print(stderr, "\r\x1b[K");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,11 +28,16 @@ std::string group_digits(uint64_t value);   // 1234567 -> "1,234,567"
 std::string human_bytes(uint64_t bytes);    // 1536000 -> "1.5 MB"
 
 // A one-line bar on stderr, redrawn in place with \r; a no-op when disabled.
+// The line of a training job's progress: "[#####-----]  42% step 420 / 1,000  train loss 0.8120".
+std::string step_progress_line(uint64_t step, uint64_t total, std::optional<double> train_loss);
+
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled) {}
   bool enabled() const { return enabled_; }
   void update(uint64_t done, uint64_t total, uint64_t records, double seconds);
+  // A training job's steps instead of bytes (tuneprep watch).
+  void update_steps(uint64_t step, uint64_t total, std::optional<double> train_loss);
   void clear();
 
  private:

@@ -42,20 +42,32 @@ int watch_and_report(backend::Backend& service, const std::string& job_id, const
   backend::WatchOptions watch;
   watch.initial_poll = options.poll;
   watch.max_poll = std::max(options.poll, 30.0);
+  // On a terminal, the latest step of the metrics events as a bar on stderr, under the events.
+  ProgressBar bar(print_events && isatty(STDERR_FILENO));
+  std::optional<backend::JobEvent> last_step;
+  auto redraw = [&] {
+    if (last_step) bar.update_steps(*last_step->step, *last_step->total_steps, last_step->train_loss);
+  };
   auto finished = backend::watch_job(
       service, job_id, watch,
       [&](const backend::JobEvent& event) {
         if (!print_events) return;
+        bar.clear();
         const bool loud = event.level == "warn" || event.level == "error";
         fmt::print("  {}{}\n", loud ? err_style.yellow(event.level + ": ") : "", event.message);
         std::fflush(stdout);
+        if (event.step && event.total_steps) last_step = event;
+        redraw();
       },
       [&](const backend::Job& job) {
         if (print_events) {
+          bar.clear();
           fmt::print("{}  {}\n", job.id, out_style.bold(job.status));
           std::fflush(stdout);
+          redraw();
         }
       });
+  bar.clear();
   if (!finished) return print_error(global, finished.error->format());
   const backend::Job& job = *finished.value;
   if (job.status != "succeeded") {
