@@ -243,14 +243,16 @@ std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const st
   return error;
 }
 
-std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
-                                                std::string_view source_name) {
+namespace {
+
+// Bounds the configuration's text (size, nesting) and parses it: every table is read through this.
+std::optional<RuleConfigError> parse_config(std::string_view toml_text, std::string_view source_name,
+                                            toml::table& document) {
   const std::string prefix = std::string(source_name) + ": ";
   if (toml_text.size() > kMaxConfigBytes) {
     return RuleConfigError{prefix + "the configuration is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB"};
   }
   if (auto error = check_toml_limits(toml_text, source_name)) return error;
-  toml::table document;
   try {
     document = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
@@ -260,6 +262,16 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
   } catch (const std::exception& e) {  // e.g. bad_alloc: still a usage error, never a crash
     return RuleConfigError{prefix + "cannot parse the configuration: " + e.what()};
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
+                                                std::string_view source_name) {
+  const std::string prefix = std::string(source_name) + ": ";
+  toml::table document;
+  if (auto error = parse_config(toml_text, source_name, document)) return error;
   const toml::node* rules_node = document.get("rules");
   if (rules_node == nullptr) return std::nullopt;
   const toml::table* rules = rules_node->as_table();
@@ -306,21 +318,8 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
 
 std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
                                              std::vector<std::pair<std::string, std::string>>& mappings) {
-  if (toml_text.size() > kMaxConfigBytes) {
-    return RuleConfigError{std::string(source_name) + ": the configuration is larger than " +
-                           std::to_string(kMaxConfigBytes >> 20) + " MiB"};
-  }
-  if (auto error = check_toml_limits(toml_text, source_name)) return error;
   toml::table document;
-  try {
-    document = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    return RuleConfigError{std::string(source_name) + ":" + std::to_string(begin.line) + ":" +
-                           std::to_string(begin.column) + ": " + std::string(e.description())};
-  } catch (const std::exception& e) {
-    return RuleConfigError{std::string(source_name) + ": cannot parse the configuration: " + e.what()};
-  }
+  if (auto error = parse_config(toml_text, source_name, document)) return error;
   const toml::node* map_node = document.get("map");
   if (map_node == nullptr) return std::nullopt;
   const toml::table* map = map_node->as_table();
