@@ -77,6 +77,25 @@ TEST_CASE("fixes leave clean examples and unsafe merges alone") {
   CHECK(calls.messages.size() == 5);
 }
 
+TEST_CASE("special-token-literal fix strips a run of end tokens at once and is idempotent") {
+  RuleConfigError error;
+  const FixSet strip = *FixSet::parse("special-token-literal", error);
+  Example e;
+  // A run of two end tokens came from the schema fuzzer: stripping one at a time left the fix
+  // something to do on a second pass.
+  e.messages = {msg(Role::kUser, "h"), msg(Role::kAssistant, "there<|end|><|eom_id|> \n"),
+                msg(Role::kUser, "again"), msg(Role::kAssistant, "<|eot_id|></s>"),
+                msg(Role::kUser, "<|im_end|>"), msg(Role::kAssistant, "x <|im_start|>")};
+  CHECK(apply_fixes(e, strip) == std::vector<RuleId>{RuleId::kSpecialTokenLiteral});
+  // The whole-answer token stays to be reported; a user turn and a non-end token are left alone.
+  CHECK(contents(e.messages) == std::vector<std::string>{"user:h", "assistant:there", "user:again",
+                                                         "assistant:<|eot_id|>", "user:<|im_end|>",
+                                                         "assistant:x <|im_start|>"});
+  Example again = e;
+  CHECK(apply_fixes(again, strip).empty());
+  CHECK(again == e);
+}
+
 TEST_CASE("strip_bom_and_cr removes a leading BOM and CR line ends only") {
   std::string text = "\xEF\xBB\xBF{\"a\":\r\n1}\r";
   CHECK(strip_bom_and_cr(text));

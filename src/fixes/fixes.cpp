@@ -100,23 +100,27 @@ constexpr std::string_view kEndTokens[] = {"<|endoftext|>", "<|im_end|>", "<|eot
 
 bool is_space_byte(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-// Removes one end token (and the whitespace around it) from the end of each assistant message,
-// unless nothing would be left of the message.
+// Removes the end tokens (and the whitespace around them) from the end of each assistant message,
+// all of a run like "<|end|><|eom_id|>" at once so the fix is idempotent, but never the last thing
+// left of a message (a token that is the whole answer stays to be reported).
 bool strip_end_tokens(std::vector<Message>& messages) {
   bool changed = false;
   for (Message& m : messages) {
     if (m.role != Role::kAssistant || !m.content) continue;
     std::string& text = *m.content;
-    size_t end = text.size();
-    while (end > 0 && is_space_byte(text[end - 1])) --end;
-    for (std::string_view token : kEndTokens) {
-      if (end < token.size() || std::string_view(text).substr(end - token.size(), token.size()) != token) continue;
-      size_t keep = end - token.size();
-      while (keep > 0 && is_space_byte(text[keep - 1])) --keep;
-      if (keep == 0) break;  // the token is the whole answer: leave it to be reported
-      text.resize(keep);
-      changed = true;
-      break;
+    for (bool stripped = true; stripped;) {
+      stripped = false;
+      size_t end = text.size();
+      while (end > 0 && is_space_byte(text[end - 1])) --end;
+      for (std::string_view token : kEndTokens) {
+        if (end < token.size() || std::string_view(text).substr(end - token.size(), token.size()) != token) continue;
+        size_t keep = end - token.size();
+        while (keep > 0 && is_space_byte(text[keep - 1])) --keep;
+        if (keep == 0) break;
+        text.resize(keep);
+        changed = stripped = true;
+        break;
+      }
     }
   }
   return changed;
