@@ -702,3 +702,33 @@ TEST_CASE("a repeated message key keeps only its last value") {
   CHECK(user.content_parts_json.empty());
   CHECK_FALSE(user.weight.has_value());
 }
+
+TEST_CASE("numbers RFC 8259 accepts are judged only where a rule reads them") {
+  const std::string chat = R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo")";
+  // An integer beyond 64 bits or a float beyond double range under a key the tool ignores.
+  for (std::string_view extra : {"123456789012345678901234567890", "1e999", "-1e999", "-98765432109876543210"}) {
+    auto result = normalize(chat + "}],\"id\":" + std::string(extra) + "}");
+    CAPTURE(extra);
+    CHECK(findings(result).empty());
+    REQUIRE(result.example);
+    CHECK(result.example->messages.size() == 2);
+  }
+  // Under `weight` they are wrong values, quoted as written; 1e-400 is not 0 though it parses so.
+  for (std::string_view weight : {"1e999", "123456789012345678901234567890", "1e-400", "2"}) {
+    auto result = normalize(chat + ",\"weight\":" + std::string(weight) + "}]}");
+    CAPTURE(weight);
+    REQUIRE(findings(result) == std::vector<std::string>{"invalid-weight@/messages/1/weight"});
+    CHECK(result.diagnostics[0].message == "weight must be 0 or 1, not " + std::string(weight));
+  }
+  for (std::string_view weight : {"0", "1", "0.0", "1.0", "0e5", "-0"}) {
+    auto result = normalize(chat + ",\"weight\":" + std::string(weight) + "}]}");
+    CAPTURE(weight);
+    CHECK(findings(result).empty());
+  }
+  // A malformed number is still a syntax error, at the number's column.
+  Record record = json_record(chat + ",\"weight\":01}]}");
+  auto result = Normalizer(NormalizeOptions{}).normalize(record);
+  REQUIRE(findings(result) == std::vector<std::string>{"json-syntax@"});
+  CHECK(result.diagnostics[0].message.rfind("invalid number '01'", 0) == 0);
+  CHECK(result.diagnostics[0].column == chat.size() + 11);
+}

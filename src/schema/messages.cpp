@@ -3,7 +3,9 @@
 
 #include <fmt/core.h>
 
+#include "json/json_numbers.hpp"
 #include "schema/schema_internal.hpp"
+#include "tuneprep/json_pointer.hpp"
 
 namespace tuneprep::schema_detail {
 namespace {
@@ -136,6 +138,13 @@ void read_content(element value, Origin& origin, MapContext& ctx, Message& messa
   }
 }
 
+// The weight's number as the record spells it ("" when unknown, e.g. a CSV row).
+std::string_view weight_literal(const Origin& origin, const MapContext& ctx) {
+  if (ctx.record_text.empty()) return {};
+  const auto position = locate_json_pointer(ctx.record_text, pointer_of(origin, "weight"));
+  return position ? number_literal_at(ctx.record_text, position->byte_offset) : std::string_view{};
+}
+
 // OpenAI accepts a per-message weight of 0 or 1; a JSON 1.0 is the same number. Another number
 // is the wrong value (invalid-weight), anything else the wrong type.
 void read_weight(element value, const Origin& origin, MapContext& ctx, Message& message) {
@@ -159,7 +168,8 @@ void read_weight(element value, const Origin& origin, MapContext& ctx, Message& 
     }
     case element_type::DOUBLE:
       if (value.get_double().get(number)) number = 2;  // cannot fail for a DOUBLE element
-      if (number == 0.0 || number == 1.0) {
+      // 1e-400 parses as 0 but was not written as 0.
+      if (number == 1.0 || (number == 0.0 && !literal_is_nonzero(weight_literal(origin, ctx)))) {
         message.weight = static_cast<int64_t>(number);
         return;
       }
@@ -169,7 +179,11 @@ void read_weight(element value, const Origin& origin, MapContext& ctx, Message& 
       ctx.wrong_type(pointer_of(origin, "weight"), "0 or 1", value);
       return;
   }
-  ctx.report(RuleId::kInvalidWeight, fmt::format("weight must be 0 or 1, not {}", number),
+  // Quote the number as written: a clamped 1e999 or a 30-digit integer reads back otherwise.
+  std::string_view literal = weight_literal(origin, ctx);
+  ctx.report(RuleId::kInvalidWeight,
+             literal.empty() ? fmt::format("weight must be 0 or 1, not {}", number)
+                             : fmt::format("weight must be 0 or 1, not {}", literal.substr(0, 40)),
              pointer_of(origin, "weight"));
 }
 

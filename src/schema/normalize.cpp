@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "json/json_numbers.hpp"
 #include "schema/schema_internal.hpp"
 #include "tuneprep/json_pointer.hpp"
 #include "tuneprep/utf8.hpp"
@@ -176,6 +177,11 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
       at = first_string_problem(text, true);
     } else if (error == error_code::NUMBER_ERROR) {
       message = "invalid number";
+      const size_t malformed = repair_out_of_range_numbers(text).malformed_at;
+      if (malformed != NumberRepair::kNone) {
+        message.append(" '").append(number_literal_at(text, malformed).substr(0, 40)).append("'");
+        at = malformed;
+      }
     } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||
                error == error_code::N_ATOM_ERROR) {
       message = "unexpected character: invalid literal (expected true, false or null)";
@@ -259,6 +265,16 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
   }
   element root;
   simdjson::error_code error = parser.parse(data, text.size(), false).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    // An integer beyond 64 bits or a float beyond double range is valid JSON (RFC 8259): clamp it
+    // (same length, so positions hold) and judge it only where a rule reads the value.
+    NumberRepair repair = repair_out_of_range_numbers(text);
+    if (repair.clamped > 0 && repair.malformed_at == NumberRepair::kNone) {
+      repair.repaired.reserve(repair.repaired.size() + simdjson::SIMDJSON_PADDING);
+      padded.swap(repair.repaired);
+      error = parser.parse(padded.data(), padded.size(), false).get(root);
+    }
+  }
   if (error) {
     result.diagnostics.push_back(parse_error_diagnostic(error, record));
     return;
@@ -286,7 +302,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     return;
   }
   MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}, &top_pointers,
-                 options.drop_placeholder_input};
+                 options.drop_placeholder_input, text};
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
 }

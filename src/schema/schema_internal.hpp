@@ -89,6 +89,7 @@ struct MapContext {
   // "/" + the key each TopKey is read from (mapped keys included); owned by the Normalizer.
   const TopKeyNames* top_pointers = nullptr;
   bool drop_placeholder_input = false;  // NormalizeOptions::drop_placeholder_input
+  std::string_view record_text = {};    // the JSON record as written (a number's literal), "" for CSV
 
   // The pointer of a top-level field, as the record spells its key.
   std::string_view top_pointer(TopKey key) const;

@@ -45,12 +45,17 @@ binary("nul-byte.jsonl", (OK + "\n").encode() + b'{"messages": [{"role": "user",
 jsonl("deep-nesting.jsonl", OK, "[" * 1100 + "]" * 1100)
 jsonl("trailing-content.jsonl", OK + " {}")
 jsonl("invalid-number.jsonl", '{"messages": [{"role": "user", "content": "hi", "weight": 01}]}')
+# Valid RFC 8259 numbers simdjson cannot hold: fine under an ignored key, invalid-weight as a weight.
+jsonl("out-of-range-numbers.jsonl",
+      '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], "id": 123456789012345678901234567890}',
+      '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "weight": 1e999}]}',
+      '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "weight": 1e-400}]}')
 jsonl("invalid-escape.jsonl", '{"messages": [{"role": "user", "content": "bad \\q escape"}]}')
 jsonl("raw-control-in-string.jsonl", '{"messages": [{"role": "user", "content": "tab\there"}]}')
 binary("empty.jsonl", b"", args="--strict")
 jsonl("blank-lines.jsonl", "", "   ", "\t", args="--strict")
 jsonl("not-an-object.jsonl", "[1, 2]", '"just a string"', "42", "null")
-jsonl("unknown-format.jsonl", '{"question": "hi", "answer": "there"}')
+jsonl("unknown-format.jsonl", '{"text": "hi", "reply": "there"}')
 jsonl("record-too-large.jsonl", OK, chat(("user", "x" * 300), ("assistant", "y")), args=DEFAULT_ARGS + " --max-record-bytes 200")
 # shape
 jsonl("wrong-type-messages.jsonl", '{"messages": "hello"}', '{"messages": [["user", "hi"]]}')
