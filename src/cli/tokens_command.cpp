@@ -24,8 +24,8 @@ struct TokensCommandOptions {
 };
 
 // The options that only --chat reads (records, not text).
-constexpr const char* kChatOnlyOptions[] = {"--format",    "--prompt-col", "--response-col",    "--system-col",
-                                            "--delimiter", "--system",     "--max-record-bytes", "--map"};
+constexpr const char* kChatOnlyOptions[] = {"--format",    "--prompt-col", "--response-col", "--system-col",
+                                            "--delimiter", "--system",     "--map"};
 
 int run_tokens_command(const TokensCommandOptions& o, const CLI::App& command, const GlobalOptions& global) {
   auto usage_error = [](const std::string& message) {
@@ -80,6 +80,12 @@ CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global) {
   add_csv_column_options(command, run.reader, &run.normalize);
   command.add_option("--system", run.normalize.system_prompt, "Count as if this system message were added");
   add_max_record_bytes_option(command, run.reader);
+  // The one bound on memory in every mode: a record (--chat), a line (--each-line), or a run of
+  // text with no place to split it (one pretokenizer piece).
+  command.get_option("--max-record-bytes")
+      ->description(fmt::format("Largest record (--chat), line (--each-line) or unsplittable run of text (also "
+                                "64M, 1G; default {} MiB); a larger one stops the run",
+                                ReaderOptions{}.max_record_bytes >> 20));
   for (const char* name : kChatOnlyOptions) command.get_option(name)->group("Dataset options (with --chat)");
   return [o, &command, &global]() { return run_tokens_command(*o, command, global); };
 }

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -33,7 +34,11 @@ enum class CutRule : uint8_t {
 // Cuts the decompressed bytes of one input into chunks of about kChunkBytes.
 class ChunkReader {
  public:
-  ChunkReader(ByteSource& source, CutRule rule) : source_(source), rule_(rule) {}
+  // `max_unbroken` bounds what is held in memory: a line (kLines) or a run with no safe cut
+  // (kTextSafe, one pretokenizer piece, whose merge needs ~36 bytes per byte) longer than that
+  // stops the run with an error naming `path`.
+  ChunkReader(ByteSource& source, CutRule rule, size_t max_unbroken, std::string path)
+      : source_(source), rule_(rule), max_unbroken_(max_unbroken), path_(std::move(path)) {}
 
   // Moves the next chunk into `text`; `last` marks the input's final chunk, which may be empty
   // (every input gives at least one chunk, so even an empty one gets its output line). Returns
@@ -62,23 +67,68 @@ class ChunkReader {
           cut = last_safe_split(buffer_);
         }
         if (cut == 0) {
-          want = buffer_.size() * 2;  // no cut point yet: read on (a very long line or piece)
+          if (buffer_.size() > max_unbroken_) {
+            error = too_long_error();
+            finished_ = true;
+            return false;
+          }
+          // No cut point yet: read on (a very long line or piece), at most one byte past the limit.
+          want = std::min(buffer_.size() * 2, max_unbroken_ == SIZE_MAX ? SIZE_MAX : max_unbroken_ + 1);
           continue;
         }
+      }
+      if (rule_ == CutRule::kLines) {
+        // Every line obeys the limit, not just one that outgrows the buffer: the lines before a
+        // long one are returned first, and the next call stops on it.
+        const size_t long_line = first_long_line(std::string_view(buffer_).substr(0, cut));
+        if (long_line == 0) {
+          error = too_long_error();
+          finished_ = true;
+          return false;
+        }
+        if (long_line != std::string::npos) cut = long_line;
       }
       // The chunk takes over the buffer; only the (short) rest after the cut is copied back.
       text = std::move(buffer_);
       buffer_.assign(text, cut);
       text.resize(cut);
-      last = finished_ = eof_;
+      if (rule_ == CutRule::kLines) lines_before_ += static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+      last = finished_ = eof_ && buffer_.empty();
       return true;
     }
   }
 
  private:
+  // The start of the first line of `text` longer than the limit (its "\r\n" or "\n" not counted), npos if none.
+  size_t first_long_line(std::string_view text) const {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      size_t length = end - start;
+      if (length > 0 && end < text.size() && text[end - 1] == '\r') --length;
+      if (length > max_unbroken_) return start;
+      start = end + 1;
+    }
+    return std::string::npos;
+  }
+
+  IoError too_long_error() const {
+    if (rule_ == CutRule::kLines) {
+      return IoError{fmt::format("{}:{}: line longer than --max-record-bytes ({} bytes)", path_, lines_before_ + 1,
+                                 max_unbroken_)};
+    }
+    return IoError{fmt::format("{}: more than --max-record-bytes ({} bytes) with no place where tokens may be "
+                               "split (one pretokenizer piece, such as letters without spaces)",
+                               path_, max_unbroken_)};
+  }
+
   static constexpr size_t kChunkBytes = 1u << 20;
   ByteSource& source_;
   CutRule rule_;
+  size_t max_unbroken_;
+  std::string path_;
+  uint64_t lines_before_ = 0;  // kLines: lines in the chunks already returned
   std::string buffer_;
   bool eof_ = false;
   bool finished_ = false;
@@ -195,7 +245,8 @@ TokensRunResult run_text(const TokensRunOptions& options, const Encoding& encodi
           error = std::move(opened.error);
         } else {
           source = std::move(opened.source);
-          reader.emplace(*source, each_line ? CutRule::kLines : CutRule::kTextSafe);
+          reader.emplace(*source, each_line ? CutRule::kLines : CutRule::kTextSafe,
+                         std::max<size_t>(options.reader.max_record_bytes, 1), terminal_text(files[cursor].path));
         }
       }
       auto piece = std::make_shared<Piece>();

@@ -74,5 +74,20 @@ set +e
 "$TUNEPREP" tokens "$work/missing.txt" 2>/dev/null; expect missing-file "$?" "2"
 "$TUNEPREP" tokens --chat --ids "$work/a.txt" 2>/dev/null; expect bad-combination "$?" "2"
 "$TUNEPREP" tokens --encoding p50k_base "$work/a.txt" 2>/dev/null; expect bad-encoding "$?" "2"
+
+# --max-record-bytes bounds memory in the text modes too: a line (--each-line) or a run with no
+# place to split (one pretokenizer piece) beyond it stops the run, after what came before it.
+python3 -c "import sys; sys.stdout.write('ab ' * 1000 + 'x' * 3000000)" > "$work/long-piece.txt"
+"$TUNEPREP" tokens --max-record-bytes 2M "$work/long-piece.txt" > "$work/out" 2> "$work/err"
+expect long-piece-exit "$?" "2"
+grep -q "long-piece.txt: more than --max-record-bytes (2097152 bytes) with no place where tokens may be split" \
+  "$work/err" || fail "long-piece message: $(cat "$work/err")"
+expect long-piece-limit-raised "$("$TUNEPREP" tokens --max-record-bytes 4M "$work/long-piece.txt" 2>&1 | wc -l)" "1"
+printf 'a b\nccccccc\r\nd\n' > "$work/long-line.txt"
+"$TUNEPREP" tokens --each-line --max-record-bytes 6 "$work/long-line.txt" > "$work/out" 2> "$work/err"
+expect long-line-exit "$?" "2"
+expect long-line-before "$(cat "$work/out")" "2"
+expect long-line-message "$(cat "$work/err")" "tuneprep tokens: $work/long-line.txt:2: line longer than --max-record-bytes (6 bytes)"
+expect long-line-fits "$("$TUNEPREP" tokens --each-line --max-record-bytes 7 "$work/long-line.txt" | tr '\n' ,)" "2,2,1,"
 set -e
 echo "ok"
