@@ -180,12 +180,15 @@ void check_unknown_keys(std::string_view record_text, SourceFormat format, const
 
 namespace {
 
-void report_bom_or_crlf(bool bom, bool cr, const RuleConfig& config, std::vector<Diagnostic>& out) {
+// `mid_file`: the mark opens a record past the file's start, as when files are joined with cat.
+void report_bom_or_crlf(bool bom, bool cr, const RuleConfig& config, std::vector<Diagnostic>& out,
+                        bool mid_file = false) {
   if (!bom && !cr) return;
-  Diagnostic d = make_diagnostic(RuleId::kBomOrCrlf,
-                                 bom && cr ? "record starts with a byte-order mark and has CR LF line ends"
-                                 : bom     ? "record starts with a byte-order mark (U+FEFF)"
-                                           : "record has a CR LF line end");
+  std::string message = bom && cr ? "record starts with a byte-order mark and has CR LF line ends"
+                        : bom     ? "record starts with a byte-order mark (U+FEFF)"
+                                  : "record has a CR LF line end";
+  if (bom && mid_file) message += " in the middle of the file (files joined with cat?)";
+  Diagnostic d = make_diagnostic(RuleId::kBomOrCrlf, std::move(message));
   d.severity = config.severity(RuleId::kBomOrCrlf);
   out.push_back(std::move(d));
 }
@@ -204,8 +207,9 @@ void check_bom_or_crlf(std::string_view record_text, const RuleConfig& config, s
 
 void check_bom_or_crlf(const Record& record, const RuleConfig& config, std::vector<Diagnostic>& out) {
   if (!config.enabled(RuleId::kBomOrCrlf)) return;
-  report_bom_or_crlf(record.had_bom || starts_with_bom(record.text), record.had_crlf || has_cr(record.text),
-                     config, out);
+  const bool mid_file_bom = starts_with_bom(record.text);
+  report_bom_or_crlf(record.had_bom || mid_file_bom, record.had_crlf || has_cr(record.text), config, out,
+                     mid_file_bom && !record.had_bom);
 }
 
 std::optional<Diagnostic> check_example_count(uint64_t examples, const RuleConfig& config) {

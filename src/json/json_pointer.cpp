@@ -70,7 +70,7 @@ TextPosition position_of_offset(std::string_view text, size_t offset) {
 }
 
 std::optional<TextPosition> locate_json_pointer(std::string_view json, std::string_view pointer) {
-  size_t i = json_scan::skip_ws(json, 0);
+  size_t i = json_scan::skip_ws(json, json.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);  // a record's BOM
   if (i >= json.size()) return std::nullopt;
   if (!pointer.empty()) {
     if (pointer[0] != '/') return std::nullopt;

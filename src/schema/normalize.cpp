@@ -5,7 +5,10 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/core.h>
+
 #include "json/json_numbers.hpp"
+#include "json/json_scan.hpp"
 #include "schema/schema_internal.hpp"
 #include "tuneprep/json_pointer.hpp"
 #include "tuneprep/utf8.hpp"
@@ -111,6 +114,20 @@ JsonEnd scan_json_end(std::string_view text) {
   return end;
 }
 
+// Offset of what follows the record's first complete JSON value (whitespace skipped), npos when
+// nothing does or the value never ends.
+size_t trailing_content_at(std::string_view text) {
+  size_t start = json_scan::skip_ws(text, 0);
+  if (text.substr(start, 3) == "\xEF\xBB\xBF") start = json_scan::skip_ws(text, start + 3);
+  if (start >= text.size() || (text[start] != '{' && text[start] != '[' && text[start] != '"')) {
+    return std::string_view::npos;
+  }
+  const size_t end = json_scan::skip_value(text, start);
+  if (end == json_scan::kNpos) return std::string_view::npos;
+  const size_t next = json_scan::skip_ws(text, end);
+  return next < text.size() ? next : std::string_view::npos;
+}
+
 // Offset of the first raw control character (U+0000..U+001F) or invalid escape inside a string,
 // so the diagnostic points at the byte, not at the record's first column.
 size_t first_string_problem(std::string_view text, bool escapes) {
@@ -170,8 +187,13 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
     } else if (end.depth > 0) {
       message = "truncated JSON: " + std::to_string(end.depth) + " unclosed object/array";
     } else if (error == error_code::UNESCAPED_CHARS) {
-      message = "unescaped control character inside a string";
       at = first_string_problem(text, false);
+      message = "unescaped control character";
+      if (at < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[at]);
+        message += fmt::format(" U+{:04X}{}", byte, byte == '\r' ? " (a raw CR)" : byte == '\t' ? " (a raw tab)" : "");
+      }
+      message += " inside a string (JSON needs it escaped, e.g. \\r \\t \\u0001)";
     } else if (error == error_code::STRING_ERROR) {
       message = "invalid string escape";
       at = first_string_problem(text, true);
@@ -185,6 +207,13 @@ Diagnostic parse_error_diagnostic(simdjson::error_code error, const Record& reco
     } else if (error == error_code::T_ATOM_ERROR || error == error_code::F_ATOM_ERROR ||
                error == error_code::N_ATOM_ERROR) {
       message = "unexpected character: invalid literal (expected true, false or null)";
+    } else if (const size_t after = trailing_content_at(text); after != std::string_view::npos) {
+      // A CR alone between two records (old Mac line ends) leaves both on one line.
+      message = text[after - 1] == '\r' || text[after] == '\r'
+                    ? "unexpected content after the JSON value, past a lone CR (a CR alone ends no line in "
+                      "JSON Lines: use LF or CR LF)"
+                    : "unexpected content after the JSON value";
+      at = after;
     } else if (error == error_code::TRAILING_CONTENT || end.depth < 0) {
       message = "unexpected content after the JSON value";
     } else {
@@ -263,12 +292,15 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     padded.assign(text);
     data = padded.data();
   }
+  // A byte order mark opening a record past a file's first line (files concatenated with cat) is
+  // skipped as RFC 8259 allows; bom-or-crlf reports it.
+  const size_t bom = std::string_view(text).substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   element root;
-  simdjson::error_code error = parser.parse(data, text.size(), false).get(root);
+  simdjson::error_code error = parser.parse(data + bom, text.size() - bom, false).get(root);
   if (error == simdjson::NUMBER_ERROR) {
     // An integer beyond 64 bits or a float beyond double range is valid JSON (RFC 8259): clamp it
     // (same length, so positions hold) and judge it only where a rule reads the value.
-    NumberRepair repair = repair_out_of_range_numbers(text);
+    NumberRepair repair = repair_out_of_range_numbers(std::string_view(text).substr(bom));
     if (repair.clamped > 0 && repair.malformed_at == NumberRepair::kNone) {
       repair.repaired.reserve(repair.repaired.size() + simdjson::SIMDJSON_PADDING);
       padded.swap(repair.repaired);

@@ -41,6 +41,11 @@ binary("invalid-utf8.jsonl", (OK + "\n").encode() + b'{"messages": [{"role": "us
        b'{"role": "assistant", "content": "ok"}]}\n')
 binary("bom.jsonl", b"\xef\xbb\xbf" + (OK + "\n" + OK2 + "\n").encode())
 binary("crlf.jsonl", (OK + "\r\n" + OK2 + "\r\n").encode())
+# Two files joined with cat: the second one's BOM opens line 2 (skipped, bom-or-crlf says where).
+binary("mid-file-bom.jsonl", (OK + "\n").encode() + b"\xef\xbb\xbf" + (OK2 + "\n").encode())
+# Old Mac line ends: a CR alone between records leaves them on one line.
+binary("lone-cr.jsonl", (OK + "\r" + OK2 + "\n").encode())
+binary("raw-cr-in-string.jsonl", b'{"messages": [{"role": "user", "content": "one\rtwo"}]}\n')
 binary("nul-byte.jsonl", (OK + "\n").encode() + b'{"messages": [{"role": "user", "content": "a"}]}\x00\n')
 jsonl("deep-nesting.jsonl", OK, "[" * 1100 + "]" * 1100)
 jsonl("trailing-content.jsonl", OK + " {}")
