@@ -63,3 +63,15 @@ check_inputs samples "$TUNEPREP_SOURCE_DIR/samples"
 check_inputs public "$DATA/public"
 check_inputs fixture "$DATA/stats/input"
 check_inputs shapes "$DATA/shapes"
+
+# The bad-input corpus, every file prepare reads to the end (some are file-level errors, exit 2:
+# those stop a run by design and have their own tests): the same agreement, and what prepare
+# writes from broken input still passes validate.
+mkdir -p "$WORK/bad-records"
+for file in "$DATA"/bad/*; do
+  case "$file" in *.expected|*.args|*.py) continue ;; esac
+  "$TUNEPREP" prepare "$file" -o "$WORK/probe" -q >/dev/null 2>&1 && cp "$file" "$WORK/bad-records/"
+  rm -rf "$WORK/probe"
+done
+[ "$(ls "$WORK/bad-records" | wc -l)" -ge 40 ] || fail "too few bad-corpus files prepare reads: $(ls "$WORK/bad-records" | wc -l)"
+check_inputs bad "$WORK/bad-records"
