@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tuneprep/io.hpp"
@@ -393,4 +395,28 @@ TEST_CASE("AtomicOutputFile in a missing directory is an error naming the path")
   IoError error;
   CHECK_FALSE(AtomicOutputFile::create(target, error));
   CHECK(error.message == target.string() + ": No such file or directory");
+}
+
+TEST_CASE("an output file that is a pipe or device is written in place, never replaced") {
+  // `--json /dev/stdout`, `--json /dev/null` or a FIFO: renaming a temporary over the target
+  // would turn the device into a regular file.
+  TempDir dir;
+  const std::filesystem::path fifo = dir.path / "report.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);
+    received.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  });
+  IoError error;
+  auto file = AtomicOutputFile::create(fifo, error);
+  REQUIRE(file);
+  CHECK(file->temp_path().empty());
+  CHECK(file->write("{\"a\":1}\n", error));
+  CHECK(file->commit(error));
+  file.reset();
+  reader.join();
+  CHECK(received == "{\"a\":1}\n");
+  CHECK(std::filesystem::is_fifo(fifo));
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path), std::filesystem::directory_iterator()) == 1);
 }

@@ -120,7 +120,7 @@ TEST_CASE("record_tokens reports an unreadable record with its first error's rul
       record_tokens(json_record(R"({"messages":[{"role":"wizard","content":"x"}]})", 5), "in.jsonl", analyzer, scratch, options, out);
   CHECK_FALSE(found.readable);
   CHECK(found.total == 0);
-  CHECK(out == R"j({"path":"in.jsonl","line":5,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool)"})j"
+  CHECK(out == R"j({"path":"in.jsonl","line":5,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool; --map user_tag=NAME and the like name others)"})j"
                "\n");
 
   // A framing error of the reader (here a record over --max-record-bytes) is reported the same way.

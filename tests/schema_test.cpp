@@ -280,7 +280,7 @@ TEST_CASE("sharegpt unknown speaker, missing value and bad function_call are rep
                                                      "missing-field@/conversations/4/from",
                                                      "missing-content@/conversations/2/value"});
   CHECK(result.diagnostics[0].message ==
-        "unknown ShareGPT speaker \"robot\" (expected human, gpt, system, tool, function_call or observation)");
+        "unknown ShareGPT speaker \"robot\" (expected human, gpt, system, tool, function_call or observation; --map user_tag=NAME and the like name others)");
 }
 
 TEST_CASE("openai dpo record becomes a preference example") {
@@ -427,7 +427,7 @@ TEST_CASE("every problem of a record is reported with its pointer") {
                                 "empty-content@/messages/0/content", "missing-content@/messages/1/content",
                                 "empty-content@/messages/5/content"});
   CHECK(result.has_error());
-  CHECK(result.diagnostics[0].message == "unknown role \"wizard\" (expected system, user, assistant or tool)");
+  CHECK(result.diagnostics[0].message == "unknown role \"wizard\" (expected system, user, assistant or tool; --map user_tag=NAME and the like name others)");
   CHECK(result.diagnostics[0].line == 1);
 }
 
@@ -731,4 +731,38 @@ TEST_CASE("numbers RFC 8259 accepts are judged only where a rule reads them") {
   REQUIRE(findings(result) == std::vector<std::string>{"json-syntax@"});
   CHECK(result.diagnostics[0].message.rfind("invalid number '01'", 0) == 0);
   CHECK(result.diagnostics[0].column == chat.size() + 11);
+}
+
+TEST_CASE("message tags read turns under other keys and role names (LLaMA-Factory tags)") {
+  NormalizeOptions options;
+  options.key_map = {{"role_tag", "speaker"}, {"content_tag", "text"}, {"user_tag", "USER"},
+                     {"assistant_tag", "BOT"}, {"system_tag", "SYS"}, {"observation_tag", "OBS"},
+                     {"function_tag", "CALL"}};
+  auto result = normalize(
+      R"({"conversations":[{"speaker":"SYS","text":"s"},{"speaker":"USER","text":"q"},)"
+      R"({"speaker":"CALL","text":"{\"name\":\"f\",\"arguments\":{}}"},{"speaker":"OBS","text":"r"},)"
+      R"({"speaker":"BOT","text":"a"}]})",
+      options);
+  REQUIRE(findings(result).empty());
+  REQUIRE(result.example->messages.size() == 5);
+  CHECK(result.example->messages[0].role == Role::kSystem);
+  CHECK(result.example->messages[2].role == Role::kAssistant);
+  CHECK_FALSE(result.example->messages[2].tool_calls_json.empty());
+  CHECK(result.example->messages[3].role == Role::kTool);
+  CHECK(result.example->messages[3].tool_call_id == "call_1");
+  CHECK(result.example->messages[4].content == "a");
+  // Under "messages" too; and a role_tag of "role" keeps OpenAI's reader with the role names.
+  CHECK(findings(normalize(R"({"messages":[{"speaker":"USER","text":"q"},{"speaker":"BOT","text":"a"}]})", options))
+            .empty());
+  NormalizeOptions names_only;
+  names_only.key_map = {{"user_tag", "USER"}, {"assistant_tag", "BOT"}};
+  auto openai = normalize(R"({"messages":[{"role":"USER","content":"q"},{"role":"BOT","content":"a"}]})", names_only);
+  REQUIRE(findings(openai).empty());
+  CHECK(openai.example->messages[1].role == Role::kAssistant);
+  // Without the tags: the missing role names the keys the message has and the flags.
+  auto untagged = normalize(R"({"messages":[{"speaker":"USER","text":"q"}]})");
+  REQUIRE(findings(untagged) == std::vector<std::string>{"missing-field@/messages/0/role", "no-assistant-message@/messages"});
+  CHECK(untagged.diagnostics[0].message ==
+        "missing \"role\" (the message has keys \"speaker\", \"text\"; --map role_tag=KEY --map content_tag=KEY "
+        "read other keys)");
 }

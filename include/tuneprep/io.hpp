@@ -115,7 +115,8 @@ std::unique_ptr<ByteSource> memory_source(std::string_view bytes, size_t max_rea
 // about 1 MB per write(2); finish() flushes and fsyncs, commit() renames it into place (calling
 // finish() first when needed). Destroying an uncommitted file removes the temporary, and so does a
 // signal handled by install_signal_cleanup; create() first removes stale temporaries of the same
-// name left by dead processes. Also computes the sha256 of everything written.
+// name left by dead processes. Also computes the sha256 of everything written. A target that is a
+// device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: no temporary, no rename.
 class AtomicOutputFile {
  public:
   static std::optional<AtomicOutputFile> create(const std::filesystem::path& final_path, IoError& error);
@@ -142,6 +143,7 @@ class AtomicOutputFile {
   std::filesystem::path temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  bool direct_ = false;  // the target is a device or pipe, written in place (no temporary)
   int cleanup_slot_ = -1;  // register_cleanup of the temporary
   uint64_t bytes_written_ = 0;
   std::string buffer_;
@@ -186,6 +188,7 @@ class AtomicOutputDir {
   int lock_fd_ = -1;
   int cleanup_slot_ = -1;
   bool committed_ = false;
+  bool direct_ = false;  // the target is a device or pipe, written in place (no temporary)
   bool force_two_step_ = false;
 };
 

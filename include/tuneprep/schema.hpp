@@ -36,6 +36,10 @@ struct KeyMapping {
 // The mappable field names, for messages: "prompt, query, response, ...".
 std::string_view mappable_fields();
 bool is_mappable_field(std::string_view field);
+// LLaMA-Factory's `tags` of a ShareGPT-style message: role_tag and content_tag name the message's
+// keys (default from, value); user_tag, assistant_tag, system_tag, observation_tag and
+// function_tag name role values, accepted besides the usual ones (human, gpt, ...).
+bool is_message_tag(std::string_view field);
 
 struct NormalizeOptions {
   InputShape shape = InputShape::kAuto;

@@ -132,7 +132,10 @@ struct RecordAnalyzer::Impl {
   RuleConfig rules;
   std::vector<std::string> mapped_keys = [this] {
     std::vector<std::string> keys;
-    for (const KeyMapping& m : options.normalize.key_map) keys.push_back(m.key);
+    for (const KeyMapping& m : options.normalize.key_map) {
+      // user_tag=USER and the like name role values, not keys.
+      if (!is_message_tag(m.field) || m.field == "role_tag" || m.field == "content_tag") keys.push_back(m.key);
+    }
     return keys;
   }();
   oneapi::tbb::enumerable_thread_specific<Local> locals;

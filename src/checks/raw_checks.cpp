@@ -52,7 +52,7 @@ struct KeyChecker {
   std::vector<Diagnostic>& out;
   std::string path;     // pointer of the object being walked
   std::string decoded;  // a key written with escapes, decoded
-  std::span<const std::string> mapped_keys;  // top-level keys a --map names
+  std::span<const std::string> mapped_keys;  // keys a --map names (top level; message keys by role_tag, content_tag)
 
   std::string_view decode(std::string_view raw) {
     if (raw.find('\\') == std::string_view::npos) return raw;
@@ -87,7 +87,8 @@ struct KeyChecker {
     while (members.next()) {
       const std::string_view key = decode(members.key());
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() &&
-          (place.kind != Place::kTop || std::find(mapped_keys.begin(), mapped_keys.end(), key) == mapped_keys.end())) {
+          ((place.kind != Place::kTop && place.kind != Place::kMessage) ||
+           std::find(mapped_keys.begin(), mapped_keys.end(), key) == mapped_keys.end())) {
         report(key, place);
         continue;
       }

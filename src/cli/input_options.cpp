@@ -57,8 +57,8 @@ void add_csv_column_options(CLI::App& command, ReaderOptions& reader, NormalizeO
   if (normalize != nullptr) {
     command.add_option_function<std::vector<std::string>>(
         "--map", [normalize](const std::vector<std::string>& items) { add_key_mappings(items, normalize->key_map); },
-        "Read a field from another JSON key: FIELD=KEY, repeatable (fields: prompt, query, response, history, "
-        "system, messages, chosen, rejected, tools, label)");
+        "Read a field from another JSON key: FIELD=KEY, repeatable (fields: " + std::string(mappable_fields()) +
+            "; the *_tag ones name a turn's keys and speaker values, as LLaMA-Factory's tags)");
   }
   command
       .add_option_function<std::string>(

@@ -1,6 +1,7 @@
 // AtomicOutputFile: outputs appear under their final name only once complete (temp file, fsync,
 // rename), so an interrupted run never leaves a half-written train.jsonl. Also sha256_file.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -57,6 +58,22 @@ std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::
   temp_name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
   AtomicOutputFile file;
   file.final_path_ = final_path;
+  // A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a temporary
+  // over it would replace the device with a regular file.
+  struct stat target;
+  if (::stat(final_path.c_str(), &target) == 0 && !S_ISREG(target.st_mode) && !S_ISDIR(target.st_mode)) {
+    do {
+      file.fd_ = ::open(final_path.c_str(), O_WRONLY | O_CLOEXEC);
+    } while (file.fd_ < 0 && errno == EINTR);
+    if (file.fd_ < 0) {
+      error = IoError{errno_message(final_path, errno)};
+      return std::nullopt;
+    }
+    file.direct_ = true;
+    file.buffer_.reserve(kWriteBuffer);
+    file.sha_ = std::make_unique<Sha256State>();
+    return std::optional<AtomicOutputFile>(std::move(file));
+  }
   file.temp_path_ = final_path.parent_path() / temp_name;
   remove_stale_temporaries(final_path.parent_path(), final_path.filename().string());
   // Registered before it exists, so no moment has a temporary the signal handler would miss.
@@ -81,6 +98,7 @@ AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& other) noexcept
       temp_path_(std::move(other.temp_path_)),
       fd_(other.fd_),
       committed_(other.committed_),
+      direct_(other.direct_),
       cleanup_slot_(other.cleanup_slot_),
       bytes_written_(other.bytes_written_),
       buffer_(std::move(other.buffer_)),
@@ -97,6 +115,7 @@ AtomicOutputFile& AtomicOutputFile::operator=(AtomicOutputFile&& other) noexcept
     temp_path_ = std::move(other.temp_path_);
     fd_ = other.fd_;
     committed_ = other.committed_;
+    direct_ = other.direct_;
     cleanup_slot_ = other.cleanup_slot_;
     bytes_written_ = other.bytes_written_;
     buffer_ = std::move(other.buffer_);
@@ -143,7 +162,7 @@ bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
 
 bool AtomicOutputFile::finish(IoError& error) {
   if (fd_ < 0) {
-    if (temp_path_.empty()) {
+    if (temp_path_.empty() && !direct_) {
       error = IoError{final_path_.string() + ": the output file is no longer open"};
       return false;
     }
@@ -156,7 +175,7 @@ bool AtomicOutputFile::finish(IoError& error) {
   }
   buffer_.clear();
   buffer_.shrink_to_fit();
-  if (::fsync(fd_) != 0) {
+  if (!direct_ && ::fsync(fd_) != 0) {  // a device or pipe has nothing to sync (EINVAL)
     error = IoError{errno_message(final_path_, errno)};
     return false;
   }
@@ -172,6 +191,10 @@ bool AtomicOutputFile::finish(IoError& error) {
 bool AtomicOutputFile::commit(IoError& error) {
   if (committed_) return true;
   if (!finish(error)) return false;
+  if (direct_) {
+    committed_ = true;
+    return true;
+  }
   if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     error = IoError{errno_message(final_path_, errno)};
     return false;

@@ -22,12 +22,21 @@ constexpr MappableField kMappableFields[] = {
 }  // namespace
 
 std::string_view mappable_fields() {
-  return "prompt, query, response, history, system, messages, chosen, rejected, tools, label";
+  return "prompt, query, response, history, system, messages, chosen, rejected, tools, label; message tags: "
+         "role_tag, content_tag, user_tag, assistant_tag, system_tag, observation_tag, function_tag";
 }
 
 bool is_mappable_field(std::string_view field) {
   for (const MappableField& m : kMappableFields) {
     if (m.field == field) return true;
+  }
+  return is_message_tag(field);
+}
+
+bool is_message_tag(std::string_view field) {
+  for (std::string_view tag : {"role_tag", "content_tag", "user_tag", "assistant_tag", "system_tag",
+                               "observation_tag", "function_tag"}) {
+    if (field == tag) return true;
   }
   return false;
 }
@@ -82,6 +91,30 @@ bool map_top_key(TopKeyNames& names, std::string_view field, std::string_view ke
     return true;
   }
   return false;
+}
+
+MessageTags message_tags(const std::vector<KeyMapping>& key_map) {
+  MessageTags tags;
+  for (const KeyMapping& m : key_map) {
+    if (m.field == "role_tag") {
+      tags.role_key = m.key;
+      tags.keys_mapped = true;
+    } else if (m.field == "content_tag") {
+      tags.content_key = m.key;
+      tags.keys_mapped = true;
+    } else if (m.field == "user_tag") {
+      tags.roles.emplace_back(m.key, Role::kUser);
+    } else if (m.field == "assistant_tag") {
+      tags.roles.emplace_back(m.key, Role::kAssistant);
+    } else if (m.field == "system_tag") {
+      tags.roles.emplace_back(m.key, Role::kSystem);
+    } else if (m.field == "observation_tag") {
+      tags.roles.emplace_back(m.key, Role::kTool);
+    } else if (m.field == "function_tag") {
+      tags.function_tag = m.key;
+    }
+  }
+  return tags;
 }
 
 void scan_top_fields(simdjson::dom::object object, const TopKeyNames& names, TopFields& fields) {

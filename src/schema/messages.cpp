@@ -65,6 +65,49 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
+// A role value named by a tag (user_tag=USER), before the usual names.
+std::optional<Speaker> tagged_speaker(std::string_view from, const MessageTags* tags) {
+  if (tags == nullptr) return std::nullopt;
+  for (const auto& [name, role] : tags->roles) {
+    if (from == name) {
+      switch (role) {
+        case Role::kSystem: return Speaker::kSystem;
+        case Role::kUser: return Speaker::kUser;
+        case Role::kAssistant: return Speaker::kAssistant;
+        case Role::kTool: return Speaker::kTool;
+      }
+    }
+  }
+  if (!tags->function_tag.empty() && from == tags->function_tag) return Speaker::kFunctionCall;
+  return std::nullopt;
+}
+
+// "; mapped: USER, BOT" after the usual role names, or how to map others when no tag names any.
+std::string tag_names(const MessageTags* tags) {
+  std::string names;
+  if (tags != nullptr) {
+    for (const auto& entry : tags->roles) names += (names.empty() ? "; mapped: " : ", ") + entry.first;
+    if (!tags->function_tag.empty()) names += (names.empty() ? "; mapped: " : ", ") + tags->function_tag;
+  }
+  return names.empty() ? "; --map user_tag=NAME and the like name others" : names;
+}
+
+// A message without its role key: name the keys it has and the tags that read other keys.
+void report_missing_role(simdjson::dom::object object, const Origin& origin, std::string_view role_key,
+                         MapContext& ctx) {
+  std::string keys;
+  for (const auto& field : object) {
+    if (!keys.empty()) keys += ", ";
+    keys += quoted(field.key);
+  }
+  ctx.report(RuleId::kMissingField,
+             fmt::format("missing \"{}\" (the message has {}; --map role_tag=KEY --map content_tag=KEY read "
+                         "other keys)",
+                         role_key, keys.empty() ? "no keys" : "keys " + keys),
+             pointer_of(origin, role_key));
+}
+
+
 // OpenAI content: a string, null, or an array of parts whose text parts are joined with "\n"
 // (the parts themselves are kept for output so images and files survive a rewrite).
 void read_content(element value, Origin& origin, MapContext& ctx, Message& message) {
@@ -240,7 +283,7 @@ bool read_openai_message(simdjson::dom::object object, Origin origin, MapContext
     }
   }
   if (!has_role) {
-    ctx.missing(pointer_of(origin, "role"), "role");
+    report_missing_role(object, origin, "role", ctx);
     return false;
   }
   std::string_view role_text;
@@ -249,9 +292,15 @@ bool read_openai_message(simdjson::dom::object object, Origin origin, MapContext
     return false;
   }
   std::optional<Role> role = role_from_name(role_text);
+  if (!role && ctx.tags != nullptr) {
+    for (const auto& [name, tagged] : ctx.tags->roles) {
+      if (role_text == name) role = tagged;
+    }
+  }
   if (!role) {
     ctx.report(RuleId::kUnknownRole,
-               "unknown role " + quoted(role_text) + " (expected system, user, assistant or tool)",
+               "unknown role " + quoted(role_text) + " (expected system, user, assistant or tool" +
+                   tag_names(ctx.tags) + ")",
                pointer_of(origin, "role"));
     return false;
   }
@@ -310,7 +359,9 @@ bool function_call_to_tool_calls(std::string_view value, MapContext& ctx, std::s
 
 bool read_sharegpt_message(simdjson::dom::object object, Origin origin, MapContext& ctx,
                            std::vector<Message>& out, std::vector<Origin>& origins) {
-  origin.content_key = "value";
+  const std::string_view role_key = ctx.tags ? std::string_view(ctx.tags->role_key) : "from";
+  const std::string_view content_key = ctx.tags ? std::string_view(ctx.tags->content_key) : "value";
+  origin.content_key = content_key;
   Message message;
   element from_value;
   element text_value;
@@ -318,10 +369,10 @@ bool read_sharegpt_message(simdjson::dom::object object, Origin origin, MapConte
   bool has_text = false;
   for (const auto& field : object) {
     std::string_view key = field.key;
-    if (key == "from") {
+    if (key == role_key) {
       from_value = field.value;
       has_from = true;
-    } else if (key == "value") {
+    } else if (key == content_key) {
       text_value = field.value;
       has_text = true;
     } else if (key == "weight") {
@@ -340,15 +391,15 @@ bool read_sharegpt_message(simdjson::dom::object object, Origin origin, MapConte
     }
   }
   if (!has_from) {
-    ctx.missing(pointer_of(origin, "from"), "from");
+    report_missing_role(object, origin, role_key, ctx);
     return false;
   }
   std::string_view from;
   if (from_value.get_string().get(from)) {
-    ctx.wrong_type(pointer_of(origin, "from"), "a string", from_value);
+    ctx.wrong_type(pointer_of(origin, role_key), "a string", from_value);
     return false;
   }
-  switch (speaker_from_name(from)) {
+  switch (tagged_speaker(from, ctx.tags).value_or(speaker_from_name(from))) {
     case Speaker::kSystem: message.role = Role::kSystem; break;
     case Speaker::kUser: message.role = Role::kUser; break;
     case Speaker::kAssistant: message.role = Role::kAssistant; break;
@@ -375,8 +426,8 @@ bool read_sharegpt_message(simdjson::dom::object object, Origin origin, MapConte
     case Speaker::kUnknown:
       ctx.report(RuleId::kUnknownRole,
                  "unknown ShareGPT speaker " + quoted(from) +
-                     " (expected human, gpt, system, tool, function_call or observation)",
-                 pointer_of(origin, "from"));
+                     " (expected human, gpt, system, tool, function_call or observation" + tag_names(ctx.tags) + ")",
+                 pointer_of(origin, role_key));
       return false;
   }
   out.push_back(std::move(message));
@@ -413,9 +464,13 @@ bool read_message(element value, Origin origin, MessageStyle style, MapContext& 
   if (style == MessageStyle::kEither) {
     // `from` or `value` without `role` means ShareGPT, so a turn missing its `from` is still
     // reported as ShareGPT.
+    // Mapped tags (role_tag, content_tag) name these keys; a role_tag of "role" keeps OpenAI's
+    // reader, which knows tool calls and content parts, with the tags' role names.
     element ignored;
-    bool sharegpt = !object.at_key("from").get(ignored) ||
-                    (object.at_key("role").get(ignored) && !object.at_key("value").get(ignored));
+    const std::string_view role_key = ctx.tags ? std::string_view(ctx.tags->role_key) : "from";
+    const std::string_view content_key = ctx.tags ? std::string_view(ctx.tags->content_key) : "value";
+    bool sharegpt = (role_key != "role" && !object.at_key(role_key).get(ignored)) ||
+                    (object.at_key("role").get(ignored) && !object.at_key(content_key).get(ignored));
     style = sharegpt ? MessageStyle::kShareGpt : MessageStyle::kOpenAi;
   }
   if (style == MessageStyle::kShareGpt) return read_sharegpt_message(object, origin, ctx, out, origins);

@@ -273,6 +273,7 @@ struct Normalizer::Impl {
   std::string padded;        // copy of a record whose buffer lacks simdjson's padding
   std::string inner_buffer;  // for JSON embedded in strings
   TopKeyNames top_names = default_top_key_names();
+  MessageTags tags;          // --map role_tag=... etc.
   TopKeyNames top_pointers;  // "/" + each name, escaped: origins point into these strings
   TopFields top;
   MappedExample mapped;
@@ -334,7 +335,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     return;
   }
   MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}, &top_pointers,
-                 options.drop_placeholder_input, text};
+                 options.drop_placeholder_input, text, &tags};
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
 }
@@ -343,6 +344,7 @@ Normalizer::Normalizer(NormalizeOptions options) : impl_(std::make_unique<Impl>(
   impl_->options = std::move(options);
   // Unknown fields were refused where the mapping was read (--map, [map]); ignore them here.
   for (const KeyMapping& m : impl_->options.key_map) map_top_key(impl_->top_names, m.field, m.key);
+  impl_->tags = message_tags(impl_->options.key_map);
   for (size_t i = 0; i < impl_->top_names.size(); ++i) {
     impl_->top_pointers[i].clear();
     impl_->top_pointers[i].push_back('/');

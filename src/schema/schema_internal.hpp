@@ -80,6 +80,17 @@ struct ShareGptCalls {
   size_t next_pending = 0;
 };
 
+// The message tags of NormalizeOptions::key_map (is_message_tag), resolved once per Normalizer.
+struct MessageTags {
+  std::string role_key = "from";
+  std::string content_key = "value";
+  bool keys_mapped = false;  // role_tag or content_tag given: such messages are read ShareGPT-style
+  std::vector<std::pair<std::string, Role>> roles;  // user_tag=USER -> {"USER", kUser}; function_tag: see below
+  std::string function_tag;  // the role value of a function call turn (besides function_call)
+};
+// Reads the tags out of a key map (is_message_tag fields); other fields are ignored.
+MessageTags message_tags(const std::vector<KeyMapping>& key_map);
+
 // Per-record context every reader writes its findings into.
 struct MapContext {
   std::vector<Diagnostic>& diagnostics;
@@ -90,6 +101,7 @@ struct MapContext {
   const TopKeyNames* top_pointers = nullptr;
   bool drop_placeholder_input = false;  // NormalizeOptions::drop_placeholder_input
   std::string_view record_text = {};    // the JSON record as written (a number's literal), "" for CSV
+  const MessageTags* tags = nullptr;     // --map role_tag=... etc.; null = the defaults
 
   // The pointer of a top-level field, as the record spells its key.
   std::string_view top_pointer(TopKey key) const;

@@ -145,8 +145,11 @@ void read_openai_chat(const TopFields& top, MapContext& ctx, MappedExample& mapp
   if (!top.has(TopKey::kMessages)) {
     ctx.missing(std::string(pointer), pointer.substr(1));
     mapped.answer_field_failed = true;
-  } else if (!read_message_list(top.get(TopKey::kMessages), pointer, MessageStyle::kOpenAi, ctx,
-                                mapped.example.messages, mapped.origins)) {
+  } else if (!read_message_list(top.get(TopKey::kMessages), pointer,
+                                // LLaMA-Factory's sharegpt formatting keeps turns under "messages"
+                                // with their own keys (role_tag, content_tag).
+                                ctx.tags && ctx.tags->keys_mapped ? MessageStyle::kEither : MessageStyle::kOpenAi,
+                                ctx, mapped.example.messages, mapped.origins)) {
     mapped.answer_field_failed = true;
   }
   read_top_tool_fields(top, ctx, mapped.example);

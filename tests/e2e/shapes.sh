@@ -79,6 +79,24 @@ printf '[map]\nbogus = "x"\n' > conf/tuneprep.toml
 (cd conf && "$TUNEPREP" validate "$S/custom-keys.jsonl" > ../out.txt 2> ../err.txt) && fail "bad [map] accepted" || true
 assert_contains err.txt "unknown field map.bogus"
 
+# LLaMA-Factory's tags: turn keys and speaker names, as flags and as [map].
+run_tp 0 prepare "$S/tagged-turns.jsonl" -o untagged --val-ratio 0 -q
+[ "$(json_get untagged/manifest.json 'd["counts"]["train"]')" = 0 ] || fail "untagged turns trained"
+assert_contains untagged/rejected.jsonl 'the message has keys \"speaker\", \"text\"; --map role_tag=KEY'
+tags=(--map role_tag=speaker --map content_tag=text --map user_tag=USER --map assistant_tag=BOT
+      --map system_tag=SYS --map observation_tag=OBS --map function_tag=CALL)
+run_tp 0 prepare "$S/tagged-turns.jsonl" -o tagged --val-ratio 0 -q "${tags[@]}"
+[ "$(json_get tagged/manifest.json 'd["counts"]["train"]')" = 2 ] || fail "tagged turns not trained"
+assert_contains tagged/train.jsonl '{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"What colour is the sky?"},{"role":"assistant","content":"Blue."}]}'
+assert_contains tagged/train.jsonl '"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather"'
+assert_contains tagged/train.jsonl '{"role":"tool","content":"{\"temp_c\": 4}","tool_call_id":"call_1"}'
+run_tp 0 validate tagged/train.jsonl --disable too-few-examples
+printf '[map]\nrole_tag = "speaker"\ncontent_tag = "text"\nuser_tag = "USER"\nassistant_tag = "BOT"\nsystem_tag = "SYS"\nobservation_tag = "OBS"\nfunction_tag = "CALL"\n' > conf/tuneprep.toml
+(cd conf && "$TUNEPREP" prepare "$S/tagged-turns.jsonl" -o ../tagged-toml --val-ratio 0 -q) || fail "[map] tags run failed"
+cmp tagged/train.jsonl tagged-toml/train.jsonl || fail "[map] tags differ from --map tags"
+run_tp 1 validate "$S/tagged-turns.jsonl" "${tags[@]}"
+if grep -q "unknown-key" tp.out; then cat tp.out; fail "mapped turn keys reported as unknown"; fi
+
 # A missing answer names the keys the record has and the flag that fixes it.
 printf '%s\n' '{"prompt": "Hi", "reply": "Hello"}' > missing.jsonl
 run_tp 1 validate missing.jsonl

@@ -58,7 +58,7 @@ cat > "$work/chat.expected" <<'JSONL'
 {"line":1,"total":22,"prompt":19,"assistant":3,"estimated":0,"over_limit":false}
 {"line":3,"error":"all-weights-zero: every assistant message has weight 0: nothing would be trained"}
 {"line":4,"error":"json-syntax: unexpected character: invalid literal (expected true, false or null) (simdjson: Problem while parsing an atom starting with the letter 'n')"}
-{"line":5,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool)"}
+{"line":5,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool; --map user_tag=NAME and the like name others)"}
 JSONL
 "$TUNEPREP" -q tokens --chat --model gpt-3.5-turbo-0125 "$work/chat.jsonl" > "$work/chat.out" || fail "--chat exit code"
 diff -u "$work/chat.expected" "$work/chat.out" || fail "--chat output"

@@ -92,7 +92,7 @@ printf 'ignored: not a data file' > data/notes.txt
 run_tp 0 -q tokens --chat --model gpt-3.5-turbo-0125 data
 cat > expected <<EOF2
 {"path":"data/array.json","line":2,$counts
-{"path":"data/array.json","line":3,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool)"}
+{"path":"data/array.json","line":3,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool; --map user_tag=NAME and the like name others)"}
 {"path":"data/chat.jsonl","line":1,$counts
 {"path":"data/chat.jsonl","line":3,$counts
 {"path":"data/packed.csv.zst","line":2,$counts
@@ -106,7 +106,7 @@ assert_contains tp.err "1 record(s) could not be read as chat records"
 
 # One input: no path. A JSON array file, a CSV file, .gz, .zst, stdin.
 run_tp 0 -q tokens --chat --model gpt-3.5-turbo-0125 data/array.json
-assert_same_file <(printf '{"line":2,%s\n' "$counts"; echo '{"line":3,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool)"}') tp.out
+assert_same_file <(printf '{"line":2,%s\n' "$counts"; echo '{"line":3,"error":"unknown-role: unknown role \"wizard\" (expected system, user, assistant or tool; --map user_tag=NAME and the like name others)"}') tp.out
 for input in data/rows.csv data/packed.csv.zst; do
   run_tp 0 tokens --chat --model gpt-3.5-turbo-0125 "$input"
   assert_same_file <(printf '{"line":2,%s\n' "$counts") tp.out
