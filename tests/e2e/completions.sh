@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Shell completions: the bash script completes commands, options, choices and files when its
 # function is called as bash calls it (COMP_WORDS, COMP_CWORD); it knows every command and every
-# option that --help lists. zsh and fish scripts pass their shell's syntax check, and fish
-# completes with it.
+# option that --help lists. zsh and fish scripts pass their shell's syntax check, and each shell's
+# own completion engine completes with them.
 source "$(dirname "$0")/common.sh"
 
 run_tp 0 completions bash
@@ -67,6 +67,16 @@ cp "$WORK/tp.out" tuneprep.fish
 if command -v zsh >/dev/null; then
   zsh -n _tuneprep || fail "the zsh completion has a syntax error"
   head -1 _tuneprep | grep -qx '#compdef tuneprep' || fail "the zsh completion lacks #compdef"
+  # zsh's own completion system over the script, in an interactive zsh (zsh_complete.zsh).
+  mkdir -p zfunc zbin zhome
+  cp _tuneprep zfunc/
+  ln -s "$TUNEPREP" zbin/tuneprep
+  timeout 60 zsh -f "$TUNEPREP_SOURCE_DIR/tests/e2e/zsh_complete.zsh" "$WORK/zfunc" "$WORK/zbin" "$WORK/zhome" \
+    'tuneprep val' 'tuneprep validate --output-f' 'tuneprep validate --output-format=s' 'tuneprep --col' \
+    'tuneprep validate data/tr' >zsh.out 2>zsh.err || fail "zsh completion run failed: $(cat zsh.err)"
+  printf '%s\n' '#tuneprep validate' '#tuneprep validate --output-format' '#tuneprep validate --output-format=sarif' \
+    '#tuneprep --color' '#tuneprep validate data/train.jsonl' >zsh.expected
+  assert_same_file zsh.expected zsh.out
 else
   echo "note: zsh not installed, its completion not checked"
 fi
