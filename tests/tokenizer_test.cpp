@@ -71,6 +71,11 @@ TEST_CASE("embedded rank tables are byte-identical to the official .tiktoken fil
   CHECK(Encoding::get(EncodingId::kO200kBase).n_vocab() == 200019);
 }
 
+TEST_CASE("rank_data_sha256 is the hash tiktoken pins for the embedded file (what `version --json` shows)") {
+  CHECK(rank_data_sha256(EncodingId::kCl100kBase) == "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7");
+  CHECK(rank_data_sha256(EncodingId::kO200kBase) == "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d");
+}
+
 TEST_CASE("encoding names round-trip") {
   CHECK(encoding_from_name("cl100k_base") == EncodingId::kCl100kBase);
   CHECK(encoding_from_name("o200k_base") == EncodingId::kO200kBase);

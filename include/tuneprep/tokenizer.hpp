@@ -21,6 +21,10 @@ inline constexpr EncodingId kAllEncodings[] = {EncodingId::kCl100kBase, Encoding
 std::string_view encoding_name(EncodingId id);                      // "cl100k_base", "o200k_base"
 std::optional<EncodingId> encoding_from_name(std::string_view name);
 
+// sha256 (lowercase hex) of the encoding's embedded rank data, decompressed: the .tiktoken file as
+// OpenAI publishes it, whose hash tiktoken pins as expected_hash (data/encodings/README.md).
+std::string rank_data_sha256(EncodingId id);
+
 using TokenId = uint32_t;
 
 struct SpecialToken {

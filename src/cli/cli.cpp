@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "cli/terminal.hpp"
+#include "tuneprep/build_info.hpp"
 #include "tuneprep/io.hpp"
 
 namespace tuneprep::cli {
@@ -31,6 +32,13 @@ constexpr CommandSpec kCommands[] = {
     {"rules", "List every rule: id, default severity, what it checks", setup_rules},
 };
 
+// About tuneprep itself; listed after every other command (the backend's included).
+constexpr CommandSpec kToolCommands[] = {
+    {"version", "Print the version, the git commit and the embedded encodings (--json)", setup_version},
+    {"completions", "Print the completion script for bash, zsh or fish", setup_completions},
+    {"manpage", "Print a man page, or write them all with --out-dir (used by the build)", setup_manpage},
+};
+
 }  // namespace
 
 bool GlobalOptions::use_color(int fd) const {
@@ -44,7 +52,7 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   // Every command: a signal removes this run's temporaries and exits 128+N (docs/reliability.md).
   install_signal_cleanup();
   CLI::App app{"tuneprep: turn raw conversation data into clean, upload-ready fine-tuning datasets"};
-  app.set_version_flag("--version", std::string("tuneprep ") + TUNEPREP_VERSION);
+  app.set_version_flag("--version", version_line());
   app.require_subcommand(1);
   app.fallthrough();
 
@@ -63,6 +71,7 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   };
   for (const CommandSpec& spec : kCommands) add(spec);
   for (const CommandSpec& spec : more_commands) add(spec);
+  for (const CommandSpec& spec : kToolCommands) add(spec);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 namespace tuneprep {
+struct CommandDoc;
 class RuleConfig;
 struct NormalizeOptions;
 struct ReaderOptions;
@@ -92,5 +93,13 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_models(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_leakage(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_version(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_completions(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_manpage(CLI::App& command, const GlobalOptions& global);
+
+// The command-line tree under `root` (every visible command and option, as --help shows them) with
+// the prose of the man pages: what man pages and completions are generated from
+// (src/cli/command_tree.cpp).
+CommandDoc describe_cli(const CLI::App& root);
 
 }  // namespace tuneprep::cli

@@ -9,6 +9,7 @@
 
 #include <simdjson.h>
 #include <xxhash.h>
+#include <openssl/evp.h>
 #include <zstd.h>
 
 #include "tokenizer/bpe.hpp"
@@ -79,10 +80,8 @@ namespace {
   std::abort();
 }
 
-std::unique_ptr<Encoding::Tables> load_tables(EncodingId id) {
-  auto tables = std::make_unique<Encoding::Tables>();
-  tables->spec = spec_of(id);
-  const std::string_view name = tables->spec.name;
+// The .tiktoken text of an embedded encoding.
+std::string decompress_embedded(std::string_view name) {
   const std::string_view zst = detail::embedded_encoding_zst(name);
   const unsigned long long size = ZSTD_getFrameContentSize(zst.data(), zst.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (64u << 20)) {
@@ -91,6 +90,14 @@ std::unique_ptr<Encoding::Tables> load_tables(EncodingId id) {
   std::string text(size, '\0');
   const size_t got = ZSTD_decompress(text.data(), text.size(), zst.data(), zst.size());
   if (ZSTD_isError(got) || got != size) fail_embedded(name, "zstd decompression failed");
+  return text;
+}
+
+std::unique_ptr<Encoding::Tables> load_tables(EncodingId id) {
+  auto tables = std::make_unique<Encoding::Tables>();
+  tables->spec = spec_of(id);
+  const std::string_view name = tables->spec.name;
+  const std::string text = decompress_embedded(name);
   std::string error;
   if (!tables->ranks.load(text, error)) fail_embedded(name, error);
   if (tables->ranks.size() != tables->spec.mergeable_tokens) fail_embedded(name, "wrong token count");
@@ -361,6 +368,20 @@ size_t last_safe_split(std::string_view text) {
     if (classes.of(cp) & (detail::kClassLetter | detail::kClassNumber)) return i;
   }
   return 0;
+}
+
+std::string rank_data_sha256(EncodingId id) {
+  const std::string text = decompress_embedded(encoding_name(id));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
 }
 
 }  // namespace tuneprep
