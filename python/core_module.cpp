@@ -173,7 +173,9 @@ std::string chat_tokens(const std::string& record_json, const std::string& model
   Record record;
   record.text.reserve(record_json.size() + simdjson::SIMDJSON_PADDING);
   record.text = record_json;
-  const RecordAnalyzer analyzer(tokens_analysis(NormalizeOptions{}));
+  // Built once: setting up the analysis costs far more than one record. Never destroyed, so no
+  // thread-local state of it outlives oneTBB at exit.
+  static const RecordAnalyzer& analyzer = *new RecordAnalyzer(tokens_analysis(NormalizeOptions{}));
   RecordAnalysis analysis;
   std::string line;
   record_tokens(record, "", analyzer, analysis, RecordTokensOptions{budget->encoding, budget->limit}, line);
