@@ -44,15 +44,21 @@ class CMakeBuild(build_ext):
                 raise RuntimeError(f"TUNEPREP_CMAKE_BUILD_DIR={build_dir}: not a CMake build directory")
             generator = ["-G", "Ninja"] if shutil.which("ninja") else []
             configure += generator + ["-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF"]
-        # Reconfiguring an existing build only adds the module: the library's flags do not change
-        # (it is position-independent either way), so nothing else is rebuilt.
-        subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
+        # Configuring an existing build only adds the module: the library's flags do not change (it
+        # is position-independent either way), so nothing else is rebuilt. A build that has the
+        # module already (scripts/test's) is left as it is.
+        cache = build_dir / "CMakeCache.txt"
+        if not (cache.exists() and "TUNEPREP_PYTHON:BOOL=ON" in cache.read_text()):
+            subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "tuneprep_python", "--parallel", jobs],
                        check=True)
         suffix = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"],
                                 check=True, capture_output=True, text=True).stdout.strip()
         built = build_dir / "python" / f"_core{suffix}"
+        if not built.exists():
+            raise RuntimeError(f"{built} is missing: {build_dir} builds the module for another python3 "
+                               "(its Python3_EXECUTABLE)")
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built, target)
