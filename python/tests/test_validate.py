@@ -105,3 +105,16 @@ def test_list_of_dicts_and_generator():
 def test_a_record_json_cannot_write_raises_type_error():
     with pytest.raises(TypeError, match="record 2"):
         tuneprep.validate([chat(1), {"messages": object()}])
+
+
+def test_input_notes_are_warnings(cli):
+    sample = str(SOURCE / "samples" / "support-chat.jsonl")
+    note = cli("validate", "--output-format", "json", sample, sample, status=None).stderr.strip()
+    with pytest.warns(UserWarning) as caught:
+        tuneprep.validate([sample, sample])
+    assert [f"note: {w.message}" for w in caught] == [note]
+
+
+def test_one_record_is_not_a_source():
+    with pytest.raises(TypeError, match="list of records"):
+        tuneprep.validate(chat(1))

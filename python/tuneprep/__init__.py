@@ -198,7 +198,7 @@ def _renamed(value: Any, pipe_path: Optional[str]) -> Any:
 
 
 def _is_path(value: Any) -> bool:
-    return isinstance(value, (str, os.PathLike))
+    return isinstance(value, (str, bytes, os.PathLike))
 
 
 def _jsonable(value: Any) -> Any:
@@ -226,9 +226,11 @@ class _Inputs:
         self._error: Optional[Exception] = None
         self._error_index = 0
         if _is_path(source):
-            self.paths = [os.fspath(source)]  # type: ignore[arg-type]
+            self.paths = [os.fsdecode(source)]  # type: ignore[arg-type]
         elif isinstance(source, (list, tuple)) and all(_is_path(item) for item in source):
-            self.paths = [os.fspath(item) for item in source]
+            self.paths = [os.fsdecode(item) for item in source]
+        elif isinstance(source, Mapping):
+            raise TypeError("source is one record: pass a list of records, e.g. [record]")
         elif isinstance(source, Iterable):
             self._read_fd, write_fd = os.pipe()
             self.pipe_path = f"/dev/fd/{self._read_fd}"
