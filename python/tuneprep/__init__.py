@@ -129,7 +129,7 @@ def prepare(inputs: Source, out: StrPath, **options: Any) -> dict[str, Any]:
     and returns the ``--json`` summary (the manifest's fields: counts, leakage, outputs...)."""
     _refuse(options, "prepare", ("json", "strict", "output"))
     with _Inputs(inputs) as source:
-        output = _core.prepare(_arguments(options) + [f"--output={os.fspath(out)}", "--"] + source.paths)
+        output = _core.prepare(_arguments(options) + [f"--output={os.fsdecode(out)}", "--"] + source.paths)
         source.check()
     _warn(output.notes, source)
     return _renamed(json.loads(output.json), source.pipe_path)
@@ -167,7 +167,7 @@ def _arguments(options: Mapping[str, Any]) -> list[str]:
         elif isinstance(value, (list, tuple, set, frozenset)):
             args.append(f"{option}={','.join(str(item) for item in value)}")
         else:
-            args.append(f"{option}={os.fspath(value) if isinstance(value, os.PathLike) else value}")
+            args.append(f"{option}={os.fsdecode(value) if isinstance(value, (bytes, os.PathLike)) else value}")
     return args
 
 
