@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -157,4 +158,28 @@ TEST_CASE("prepare refuses an output directory that would replace an input") {
 
   options.output_dir = options.inputs[0];
   CHECK(run_prepare(options).error.has_value());
+}
+
+TEST_CASE("a cancelled prepare stops with 'interrupted', keeps the previous set and leaves no temporary") {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 20; ++i) input += chat("question " + std::to_string(i), "answer " + std::to_string(i)) + "\n";
+  write_file(dir.path / "in.jsonl", input);
+  PrepareOptions options;
+  options.inputs = {(dir.path / "in.jsonl").string()};
+  options.output_dir = (dir.path / "out").string();
+  REQUIRE_FALSE(run_prepare(options).error.has_value());
+  const std::string manifest = read_file(dir.path / "out" / "manifest.json");
+
+  // The flag the Python module sets on Ctrl-C: set before the run, it stops at the first batch.
+  const std::atomic<bool> cancel{true};
+  options.reader.cancel = &cancel;
+  options.val_ratio = 0.5;
+  const PrepareResult result = run_prepare(options);
+  REQUIRE(result.error.has_value());
+  CHECK(result.error->message == "interrupted");
+  CHECK(read_file(dir.path / "out" / "manifest.json") == manifest);
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir.path)) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
 }

@@ -1,6 +1,7 @@
 // readers: frame a byte stream into Records: JSONL, streamed JSON arrays, CSV (RFC 4180).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,10 @@ struct ReaderOptions {
   size_t read_chunk_bytes = 1u << 20;
   // Passed to open_input: hash the raw input for the manifest (see InputOptions).
   bool compute_sha256 = true;
+  // Set from another thread to stop a run between batches (the Python module's Ctrl-C; the
+  // command line is stopped by install_signal_cleanup instead): stream_records then ends with the
+  // error "interrupted", and the run cleans up as after any I/O error.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 inline constexpr size_t kTooLargeKeptBytes = 1024;

@@ -109,6 +109,10 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
   auto read_stage = [&](oneapi::tbb::flow_control& control) -> Work* {
     const auto read_started = Clock::now();
     while (!error && !stopped) {
+      if (options.reader.cancel != nullptr && options.reader.cancel->load(std::memory_order_relaxed)) {
+        error = IoError{"interrupted"};
+        break;
+      }
       if (!reader) {
         if (cursor >= files.size()) break;
         ReaderResult opened = open_reader(files[cursor], static_cast<uint32_t>(cursor), options.reader);

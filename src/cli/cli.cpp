@@ -48,6 +48,15 @@ bool GlobalOptions::use_color(int fd) const {
   return isatty(fd) != 0;
 }
 
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("-j,--jobs", global.jobs, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
+  app.add_option("--color", global.color, "Colour output: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("--config", global.config_path, "TOML configuration file (default: ./tuneprep.toml)");
+}
+
 int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   // Every command: a signal removes this run's temporaries and exits 128+N (docs/reliability.md).
   install_signal_cleanup();
@@ -57,12 +66,7 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> more_commands) {
   app.fallthrough();
 
   GlobalOptions global;
-  app.add_option("-j,--jobs", global.jobs, "Worker threads (default: all cores)")
-      ->check(CLI::Range(1u, 1024u));
-  app.add_flag("-q,--quiet", global.quiet, "Print nothing but errors");
-  app.add_option("--color", global.color, "Colour output: auto, always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
-  app.add_option("--config", global.config_path, "TOML configuration file (default: ./tuneprep.toml)");
+  add_global_options(app, global);
 
   std::vector<std::pair<CLI::App*, CommandRunner>> runners;
   const auto add = [&](const CommandSpec& spec) {

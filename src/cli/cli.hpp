@@ -30,6 +30,9 @@ struct GlobalOptions {
   bool use_color(int fd) const;  // resolves "auto" against isatty(fd) and NO_COLOR
 };
 
+// Adds -j/--jobs, -q/--quiet, --color and --config to the top-level `app`, bound to `global`.
+void add_global_options(CLI::App& app, GlobalOptions& global);
+
 // A subcommand adds its options to `command` (bound to storage it owns) and returns the function
 // that runs it once parsing succeeded; that function returns the process exit code.
 using CommandRunner = std::function<int()>;

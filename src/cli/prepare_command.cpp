@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "cli/command_options.hpp"
 #include "cli/terminal.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/json_writer.hpp"
@@ -46,8 +47,10 @@ void write_stages(JsonWriter& writer, const std::vector<StageTiming>& stages) {
   writer.end_array();
 }
 
+}  // namespace
+
 // The summary JSON is the manifest plus where and how long: one schema for scripts to learn.
-std::string summary_json(const PrepareOptions& options, const PrepareSummary& summary) {
+std::string prepare_summary_json(const PrepareOptions& options, const PrepareSummary& summary) {
   std::string out;
   JsonWriter writer(out);
   writer.begin_object();
@@ -59,6 +62,8 @@ std::string summary_json(const PrepareOptions& options, const PrepareSummary& su
   out += '\n';
   return out;
 }
+
+namespace {
 
 // --timings: seconds and records per stage on stderr, as a linker's --perf does. The analyse
 // stage runs on every worker: its time is summed over them.
@@ -128,9 +133,8 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), terminal_text(warning));
 }
 
-}  // namespace
-
-CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
+// Adds the options of `tuneprep prepare` to `command`, bound to the returned storage.
+std::shared_ptr<PrepareCommandOptions> bind_prepare(CLI::App& command) {
   auto o = std::make_shared<PrepareCommandOptions>();
   PrepareOptions& p = o->prepare;
   command.add_option("-o,--output", p.output_dir,
@@ -181,44 +185,66 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--timings", p.timings, "Print the seconds and records of every stage on stderr");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
 
-  return [o, &global]() -> int {
-    PrepareOptions& options = o->prepare;
-    options.to = *output_format_from_name(o->to);
-    options.dedup = *dedup_mode_from_name(o->dedup);
-    options.dedup_on = *dedup_on_from_name(o->dedup_on);
-    options.conflicts = *conflict_mode_from_name(o->conflicts);
-    options.jobs = global.jobs;
-    options.wait = !o->no_wait;
-    options.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
-    for (const std::string& report : o->reports) {
-      if (report == "html") options.report_html = true;
-      if (report == "md" || report == "markdown") options.report_markdown = true;
-    }
+  return o;
+}
 
+// Builds o.prepare from the parsed options with the checks CLI11 does not make; returns the usage
+// error to print.
+std::optional<std::string> resolve_prepare(PrepareCommandOptions& o, const GlobalOptions& global) {
+  PrepareOptions& options = o.prepare;
+  options.to = *output_format_from_name(o.to);
+  options.dedup = *dedup_mode_from_name(o.dedup);
+  options.dedup_on = *dedup_on_from_name(o.dedup_on);
+  options.conflicts = *conflict_mode_from_name(o.conflicts);
+  options.jobs = global.jobs;
+  options.wait = !o.no_wait;
+  for (const std::string& report : o.reports) {
+    if (report == "html") options.report_html = true;
+    if (report == "md" || report == "markdown") options.report_markdown = true;
+  }
+  if (auto error = load_rules_config(global, options.rules, &options.normalize)) return error;
+  if (!o.fix.empty()) {
+    RuleConfigError fix_error;
+    const std::optional<FixSet> fixes = FixSet::parse(o.fix, fix_error);
+    if (!fixes) return fix_error.message;
+    options.fixes = *fixes;
+  }
+  options.near.max_memory = default_max_memory();
+  if (!o.max_memory.empty()) {
+    const std::optional<uint64_t> bytes = parse_byte_size(o.max_memory);
+    if (!bytes) return fmt::format("--max-memory {}: expected bytes such as 2G, 500M or 1073741824", o.max_memory);
+    options.near.max_memory = *bytes;
+  }
+  if (!o.model.empty() || !o.encoding.empty() || o.max_tokens != 0 || o.truncate) {
+    TokenRequest tokens{o.model, std::nullopt, o.max_tokens, o.truncate};
+    if (!o.encoding.empty()) tokens.encoding = encoding_from_name(o.encoding);
+    options.tokens = tokens;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+OptionsBuilder<PrepareOptions> add_prepare_options(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_prepare(command);
+  return [o, &global](PrepareOptions& options) -> std::optional<std::string> {
+    if (auto error = resolve_prepare(*o, global)) return error;
+    options = o->prepare;
+    return std::nullopt;
+  };
+}
+
+CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_prepare(command);
+  return [o, &global]() -> int {
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
-    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
-    if (!o->fix.empty()) {
-      RuleConfigError fix_error;
-      const std::optional<FixSet> fixes = FixSet::parse(o->fix, fix_error);
-      if (!fixes) return usage_error(fix_error.message);
-      options.fixes = *fixes;
-    }
-    options.near.max_memory = default_max_memory();
-    if (!o->max_memory.empty()) {
-      const std::optional<uint64_t> bytes = parse_byte_size(o->max_memory);
-      if (!bytes) return usage_error(fmt::format("--max-memory {}: expected bytes such as 2G, 500M or 1073741824",
-                                                 o->max_memory));
-      options.near.max_memory = *bytes;
-    }
-    if (!o->model.empty() || !o->encoding.empty() || o->max_tokens != 0 || o->truncate) {
-      TokenRequest tokens{o->model, std::nullopt, o->max_tokens, o->truncate};
-      if (!o->encoding.empty()) tokens.encoding = encoding_from_name(o->encoding);
-      options.tokens = tokens;
-    }
+    if (auto error = resolve_prepare(*o, global)) return usage_error(*error);
+    PrepareOptions& options = o->prepare;
+    options.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
     ProgressBar bar(!global.quiet && isatty(STDERR_FILENO));
     StreamProgressCallback progress;
     if (bar.enabled()) {
@@ -232,7 +258,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     }
     if (options.timings) print_timings(result.summary);
     if (o->json) {
-      fmt::print("{}", summary_json(options, result.summary));
+      fmt::print("{}", prepare_summary_json(options, result.summary));
     } else if (!global.quiet) {
       print_summary(options, result.summary, Style(global.use_color(STDOUT_FILENO)));
     }

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "cli/command_options.hpp"
 #include "cli/terminal.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/stats_run.hpp"
@@ -54,9 +55,8 @@ std::optional<IoError> write_output(const std::string& path, std::string_view te
   return std::nullopt;
 }
 
-}  // namespace
-
-CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
+// Adds the options of `tuneprep stats` to `command`, bound to the returned storage.
+std::shared_ptr<StatsCommandOptions> bind_stats(CLI::App& command) {
   auto o = std::make_shared<StatsCommandOptions>();
   StatsRunOptions& run = o->run;
   add_input_options(command, run.inputs, run.reader, run.normalize);
@@ -88,26 +88,51 @@ CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
   command.add_option("--severity", o->rules.severity, "Set a rule's severity: ID=error|warning|info")
       ->delimiter(',');
 
+  return o;
+}
+
+// Builds o.run from the parsed options with the checks CLI11 does not make; returns the usage
+// error to print.
+std::optional<std::string> resolve_stats(StatsCommandOptions& o, const GlobalOptions& global) {
+  StatsRunOptions& run = o.run;
+  run.dedup = *dedup_mode_from_name(o.dedup);
+  run.jobs = global.jobs;
+  run.tokens.model = o.model;
+  if (!o.encoding.empty()) run.tokens.encoding = encoding_from_name(o.encoding);
+  run.tokens.max_tokens = o.max_tokens;
+  if (o.price_per_mtok >= 0) run.report.price_per_mtok = o.price_per_mtok;
+  if (o.epochs > 0) run.report.epochs = o.epochs;
+  if (auto error = load_rules_config(global, run.rules, &run.normalize)) return error;
+  if (auto error = apply_rule_options(run.rules, o.rules)) return error->message;
+  int stdout_outputs = 0;
+  for (const std::string* path : {&o.json_path, &o.markdown_path, &o.html_path}) stdout_outputs += *path == "-";
+  if (stdout_outputs > 1) return "only one of --json, --markdown and --html can write to stdout (-)";
+  return std::nullopt;
+}
+
+}  // namespace
+
+OptionsBuilder<StatsRunOptions> add_stats_options(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_stats(command);
+  return [o, &global](StatsRunOptions& options) -> std::optional<std::string> {
+    if (auto error = resolve_stats(*o, global)) return error;
+    options = o->run;
+    return std::nullopt;
+  };
+}
+
+CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_stats(command);
   return [o, &global]() -> int {
     const Style err_style(global.use_color(STDERR_FILENO));
     auto usage_error = [&](const std::string& message) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
+    if (auto error = resolve_stats(*o, global)) return usage_error(*error);
     StatsRunOptions& run = o->run;
-    run.dedup = *dedup_mode_from_name(o->dedup);
-    run.jobs = global.jobs;
-    run.tokens.model = o->model;
-    if (!o->encoding.empty()) run.tokens.encoding = encoding_from_name(o->encoding);
-    run.tokens.max_tokens = o->max_tokens;
-    if (o->price_per_mtok >= 0) run.report.price_per_mtok = o->price_per_mtok;
-    if (o->epochs > 0) run.report.epochs = o->epochs;
-    if (auto error = load_rules_config(global, run.rules, &run.normalize)) return usage_error(*error);
-    if (auto error = apply_rule_options(run.rules, o->rules)) return usage_error(error->message);
-
     int stdout_outputs = 0;
     for (const std::string* path : {&o->json_path, &o->markdown_path, &o->html_path}) stdout_outputs += *path == "-";
-    if (stdout_outputs > 1) return usage_error("only one of --json, --markdown and --html can write to stdout (-)");
 
     ProgressBar bar(!global.quiet && isatty(STDERR_FILENO));
     StreamProgressCallback progress;

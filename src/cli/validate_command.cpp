@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "cli/command_options.hpp"
 #include "cli/terminal.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/validate.hpp"
@@ -51,9 +52,8 @@ std::string colour_fix_diff(std::string_view diff, const Style& style) {
   return out;
 }
 
-}  // namespace
-
-CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
+// Adds the options of `tuneprep validate` to `command`, bound to the returned storage.
+std::shared_ptr<ValidateCommandOptions> bind_validate(CLI::App& command) {
   auto o = std::make_shared<ValidateCommandOptions>();
   ValidateOptions& v = o->validate;
   add_input_options(command, v.inputs, v.reader, v.normalize, "Check as if this system message were added");
@@ -75,6 +75,47 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--show-fixes", o->show_fixes, "Print what the safe fixes would change, as a diff per record");
   add_max_record_bytes_option(command, v.reader);
 
+  return o;
+}
+
+// Builds o.validate from the parsed options with the checks CLI11 does not make; returns the usage
+// error to print. The configuration file first, then the command line on top of it.
+std::optional<std::string> resolve_validate(ValidateCommandOptions& o, const GlobalOptions& global) {
+  ValidateOptions& options = o.validate;
+  if (!o.model.empty() || o.max_tokens != 0) {
+    TokenRequest tokens{o.model, std::nullopt, o.max_tokens, false};
+    if (!o.encoding.empty()) tokens.encoding = encoding_from_name(o.encoding);
+    options.tokens = tokens;
+  }
+  options.jobs = global.jobs;
+  options.collect_fixes = o.show_fixes;
+  if (o.show_fixes && o.output_format != "text") {
+    return "--show-fixes prints diffs between text diagnostics; use it with --output-format text";
+  }
+  if (auto error = load_rules_config(global, options.rules, &options.normalize)) return error;
+  if (auto error = apply_rule_options(options.rules, o.rules)) return error->message;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void drop_below(DiagnosticSet& set, Severity min_severity) {
+  std::erase_if(set.diagnostics, [&](const FileDiagnostic& d) { return !at_least(d.diagnostic.severity, min_severity); });
+}
+
+OptionsBuilder<ValidateOptions, ValidateListing> add_validate_options(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_validate(command);
+  return [o, &global](ValidateOptions& options, ValidateListing& listing) -> std::optional<std::string> {
+    if (auto error = resolve_validate(*o, global)) return error;
+    options = o->validate;
+    listing.min_severity = *severity_from_name(o->min_severity);
+    listing.max_diagnostics = o->max_diagnostics;
+    return std::nullopt;
+  };
+}
+
+CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
+  auto o = bind_validate(command);
   return [o, &global]() -> int {
     ValidateOptions& options = o->validate;
     const Style err_style(global.use_color(STDERR_FILENO));
@@ -82,19 +123,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
       fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(message));
       return kExitUsage;
     };
-    if (!o->model.empty() || o->max_tokens != 0) {
-      TokenRequest tokens{o->model, std::nullopt, o->max_tokens, false};
-      if (!o->encoding.empty()) tokens.encoding = encoding_from_name(o->encoding);
-      options.tokens = tokens;
-    }
-    options.jobs = global.jobs;
-    options.collect_fixes = o->show_fixes;
-    if (o->show_fixes && o->output_format != "text") {
-      return usage_error("--show-fixes prints diffs between text diagnostics; use it with --output-format text");
-    }
-    // The configuration file first, then the command line on top of it.
-    if (auto error = load_rules_config(global, options.rules, &options.normalize)) return usage_error(*error);
-    if (auto error = apply_rule_options(options.rules, o->rules)) return usage_error(error->message);
+    if (auto error = resolve_validate(*o, global)) return usage_error(*error);
 
     ProgressBar bar(!global.quiet && o->output_format == "text" && isatty(STDERR_FILENO));
     StreamProgressCallback progress;
@@ -110,8 +139,7 @@ CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global) {
     const Severity min_severity = *severity_from_name(o->min_severity);
     if (o->output_format != "text") {
       // Machine formats carry no summary line: what is below the threshold is left out.
-      std::erase_if(result.diagnostics.diagnostics,
-                    [&](const FileDiagnostic& d) { return !at_least(d.diagnostic.severity, min_severity); });
+      drop_below(result.diagnostics, min_severity);
     }
     std::string out;
     if (o->output_format == "json") {
