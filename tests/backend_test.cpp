@@ -115,11 +115,12 @@ TEST_CASE("Event parsing: metrics data when present") {
      "data":{"step":2,"train_loss":0.5,"valid_loss":0.7,"total_steps":10}},
     {"id":"e1","created_at":1,"level":"info","message":"started","type":"message","data":{}}],"has_more":false})");
   REQUIRE(events);
-  REQUIRE(events.value->size() == 2);
-  CHECK(*(*events.value)[0].step == 2);
-  CHECK(*(*events.value)[0].total_steps == 10);
-  CHECK(*(*events.value)[0].valid_loss == 0.7);
-  CHECK_FALSE((*events.value)[1].step);
+  REQUIRE(events.value->events.size() == 2);
+  CHECK_FALSE(events.value->has_more);
+  CHECK(*events.value->events[0].step == 2);
+  CHECK(*events.value->events[0].total_steps == 10);
+  CHECK(*events.value->events[0].valid_loss == 0.7);
+  CHECK_FALSE(events.value->events[1].step);
 }
 
 TEST_CASE("API errors: message, code and problem details; format names status and request id") {
@@ -213,8 +214,20 @@ class MemoryBackend final : public Backend {
   Result<Job> get_job(std::string_view) override {
     return Result<Job>::ok(job_states[std::min(polls, job_states.size() - 1)]);
   }
-  Result<std::vector<JobEvent>> list_events(std::string_view, unsigned) override {
-    return Result<std::vector<JobEvent>>::ok(event_pages[std::min(polls++, event_pages.size() - 1)]);
+  // event_pages[poll] is everything the job has logged by that poll, newest first, served `limit`
+  // at a time from `after` on, as the API pages.
+  Result<EventPage> list_events(std::string_view, unsigned limit, std::string_view after) override {
+    if (after.empty()) ++polls;
+    const std::vector<JobEvent>& all = event_pages[std::min(polls - 1, event_pages.size() - 1)];
+    size_t from = 0;
+    if (!after.empty()) {
+      while (from < all.size() && all[from].id != after) ++from;
+      ++from;
+    }
+    EventPage page;
+    for (size_t i = from; i < all.size() && page.events.size() < limit; ++i) page.events.push_back(all[i]);
+    page.has_more = from + page.events.size() < all.size();
+    return Result<EventPage>::ok(page);
   }
   Result<std::vector<Job>> list_jobs(unsigned) override { return Result<std::vector<Job>>::ok({}); }
   Result<Job> cancel_job(std::string_view) override { return Result<Job>::ok(Job{}); }
@@ -317,6 +330,25 @@ TEST_CASE("Watch: every event once, oldest first, until the job finishes") {
   CHECK(seen == std::vector<std::string>{"a", "b", "c", "d"});
   CHECK(statuses == std::vector<std::string>{"running", "succeeded"});
   CHECK(sleeps.size() == 2);
+}
+
+TEST_CASE("Watch: a burst of more events than a page between two polls is paged back, none lost") {
+  MemoryBackend backend;
+  Job running;
+  running.id = "ftjob-1";
+  running.status = "running";
+  Job done = running;
+  done.status = "succeeded";
+  backend.job_states = {running, done};
+  backend.event_pages = {{event("a")},
+                         {event("g"), event("f"), event("e"), event("d"), event("c"), event("b"), event("a")}};
+  std::vector<std::string> seen;
+  WatchOptions options;
+  options.event_page = 2;
+  options.sleep = [](double) {};
+  auto job = watch_job(backend, "ftjob-1", options, [&](const JobEvent& e) { seen.push_back(e.id); }, {});
+  REQUIRE(job);
+  CHECK(seen == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g"});
 }
 
 TEST_CASE("Watch: polls back off while nothing changes") {

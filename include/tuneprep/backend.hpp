@@ -175,9 +175,16 @@ struct JobEvent {
   std::optional<double> valid_loss;
 };
 
+// One page of a job's events, newest first as the API lists them; `has_more`: older ones follow
+// (ask again with `after` = the last id of this page).
+struct EventPage {
+  std::vector<JobEvent> events;
+  bool has_more = false;
+};
+
 // Parsers of response bodies, public for tests.
 Result<Job> parse_job(std::string_view json);
-Result<std::vector<JobEvent>> parse_events(std::string_view json);  // in the server's order
+Result<EventPage> parse_events(std::string_view json);  // in the server's order
 
 // ---------------------------------------------------------------------------------------------
 // The interface
@@ -196,8 +203,8 @@ class Backend {
                                                std::string_view md5_hex) = 0;
   virtual Result<Job> create_job(const JobRequest& request) = 0;
   virtual Result<Job> get_job(std::string_view job_id) = 0;
-  // The most recent `limit` events, newest first as the API lists them.
-  virtual Result<std::vector<JobEvent>> list_events(std::string_view job_id, unsigned limit) = 0;
+  // Up to `limit` events older than the event `after` ("" = the most recent), newest first.
+  virtual Result<EventPage> list_events(std::string_view job_id, unsigned limit, std::string_view after) = 0;
   virtual Result<std::vector<Job>> list_jobs(unsigned limit) = 0;
   virtual Result<Job> cancel_job(std::string_view job_id) = 0;
   virtual Result<std::string> download_file(std::string_view file_id) = 0;

@@ -184,13 +184,16 @@ Result<std::vector<Job>> parse_job_list(std::string_view json) {
   });
 }
 
-Result<std::vector<JobEvent>> parse_events(std::string_view json) {
-  return parse_object<std::vector<JobEvent>>(json, "a list of events", [](element doc) {
+Result<EventPage> parse_events(std::string_view json) {
+  return parse_object<EventPage>(json, "a list of events", [](element doc) {
     simdjson::dom::array data;
     if (doc["data"].get_array().get(data) != simdjson::SUCCESS) {
-      return Result<std::vector<JobEvent>>::fail(bad_response("a list without data"));
+      return Result<EventPage>::fail(bad_response("a list without data"));
     }
-    std::vector<JobEvent> events;
+    EventPage page;
+    bool has_more = false;
+    if (doc["has_more"].get_bool().get(has_more) == simdjson::SUCCESS) page.has_more = has_more;
+    std::vector<JobEvent>& events = page.events;
     for (element item : data) {
       if (!item.is_object()) continue;
       JobEvent e;
@@ -208,7 +211,7 @@ Result<std::vector<JobEvent>> parse_events(std::string_view json) {
       }
       events.push_back(std::move(e));
     }
-    return Result<std::vector<JobEvent>>::ok(std::move(events));
+    return Result<EventPage>::ok(std::move(page));
   });
 }
 

@@ -154,10 +154,11 @@ class HttpBackend final : public Backend {
     return job_call(HttpRequest{"GET", "/fine_tuning/jobs/" + escape_segment(job_id), {}, {}, {}, {}});
   }
 
-  Result<std::vector<JobEvent>> list_events(std::string_view job_id, unsigned limit) override {
-    auto response = send(HttpRequest{
-        "GET", fmt::format("/fine_tuning/jobs/{}/events?limit={}", escape_segment(job_id), limit), {}, {}, {}, {}});
-    if (!response) return Result<std::vector<JobEvent>>::fail(*response.error);
+  Result<EventPage> list_events(std::string_view job_id, unsigned limit, std::string_view after) override {
+    std::string path = fmt::format("/fine_tuning/jobs/{}/events?limit={}", escape_segment(job_id), limit);
+    if (!after.empty()) path += "&after=" + escape_segment(after);
+    auto response = send(HttpRequest{"GET", std::move(path), {}, {}, {}, {}});
+    if (!response) return Result<EventPage>::fail(*response.error);
     return parse_events(response.value->body);
   }
 

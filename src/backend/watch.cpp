@@ -17,10 +17,28 @@ Result<Job> watch_job(Backend& backend, std::string_view job_id, const WatchOpti
     auto job = backend.get_job(job_id);
     if (!job) return job;
     bool changed = false;
-    auto events = backend.list_events(job_id, options.event_page);
-    if (!events) return Result<Job>::fail(*events.error);
-    // The API lists newest first: report the unseen ones oldest first, then the status they led to.
-    for (auto it = events.value->rbegin(); it != events.value->rend(); ++it) {
+    // The API lists newest first, a page at a time: page back (the `after` cursor) until an event
+    // already seen, so a burst of more than a page between two polls loses nothing; then report the
+    // unseen ones oldest first, and the status they led to. The first poll of a long job's history
+    // stops after kMaxPages pages.
+    constexpr int kMaxPages = 50;
+    std::vector<JobEvent> fresh;
+    std::string after;
+    for (int page = 0; page < kMaxPages; ++page) {
+      auto events = backend.list_events(job_id, options.event_page, after);
+      if (!events) return Result<Job>::fail(*events.error);
+      bool reached_seen = false;
+      for (JobEvent& event : events.value->events) {
+        if (!event.id.empty() && seen.count(event.id) > 0) {
+          reached_seen = true;
+          break;
+        }
+        fresh.push_back(std::move(event));
+      }
+      if (reached_seen || !events.value->has_more || events.value->events.empty() || fresh.back().id.empty()) break;
+      after = fresh.back().id;
+    }
+    for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
       if (it->id.empty() || !seen.insert(it->id).second) continue;
       changed = true;
       if (on_event) on_event(*it);

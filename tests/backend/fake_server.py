@@ -294,8 +294,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, public_job(job))
         if m == "GET" and p[1:] == ["events"]:
             limit = int(self.query.get("limit", ["20"])[0])
-            events = list(reversed(job["events"]))[:limit]
-            return self.reply(200, {"object": "list", "data": events, "has_more": len(job["events"]) > limit})
+            newest_first = list(reversed(job["events"]))
+            after = self.query.get("after", [None])[0]
+            start = next((i + 1 for i, e in enumerate(newest_first) if e["id"] == after), 0) if after else 0
+            events = newest_first[start:start + limit]
+            return self.reply(200, {"object": "list", "data": events, "has_more": start + limit < len(newest_first)})
         if m == "POST" and p[1:] == ["cancel"]:
             if job["status"] in ("succeeded", "failed", "cancelled"):
                 return self.error(400, f"Job {job['id']} has already {job['status']}", "invalid_state")
