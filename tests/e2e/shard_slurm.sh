@@ -82,7 +82,7 @@ slurmctld -D -i -f "$SLURM_CONF" > "$cluster/slurmctld.out" 2>&1 &
 pids+=($!)
 slurmd -D -N tpnode -f "$SLURM_CONF" > "$cluster/slurmd.out" 2>&1 &
 pids+=($!)
-ready=0
+echo "t=$SECONDS cluster starting"; ready=0
 for _ in $(seq 150); do
   if sinfo -h -N -o '%T' 2> /dev/null | grep -qE '^(idle|mixed|allocated)'; then ready=1; break; fi
   sleep 0.2
@@ -92,6 +92,7 @@ if [ "$ready" != 1 ]; then
   skip "the local Slurm cluster did not come up within 30 s"
 fi
 
+echo "t=$SECONDS cluster up"
 # The data: everything of the shard equivalence test but smaller.
 mkdir in
 cp -r "$TUNEPREP_SOURCE_DIR/samples" "$DATA/public" in/
@@ -117,6 +118,7 @@ cat > merge.sbatch <<EOF
 set -euo pipefail
 exec "$TUNEPREP" -q merge shards/* -o merged
 EOF
+echo "t=$SECONDS submitting"
 array=$(sbatch --parsable --chdir="$WORK" shard.sbatch) || fail "sbatch of the shard array failed"
 merge=$(sbatch --parsable --chdir="$WORK" --dependency="afterok:${array%%;*}" --kill-on-invalid-dep=yes merge.sbatch) \
   || fail "sbatch of the merge job failed"
@@ -134,6 +136,7 @@ if [ "$state" != "JobState=COMPLETED" ]; then
   tail -n 20 "$cluster/slurmctld.log" "$cluster/slurmd.log" 2> /dev/null || true
   fail "the merge job ended as ${state:-unknown} (expected COMPLETED)"
 fi
+echo "t=$SECONDS merge ended"
 for i in $(seq 0 $((n - 1))); do
   [ "$(json_get "shards/$i/manifest.json" 'd["shard"]["index"]')" = "$i" ] || fail "shards/$i is not shard $i"
 done
