@@ -246,8 +246,8 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
   command.add_flag("--timings", p.timings, "Print the seconds and records of every stage on stderr");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
   command.add_option("--shard", o->shard,
-                     "Analyse only shard I of N (0-based, I/N) and write shard files into -o for `tuneprep merge` "
-                     "(docs/scale.md)");
+                     "Analyse only the I-th (0-based) of N shards and write shard files into -o for `tuneprep merge` "
+                     "instead of the output set (docs/scale.md)");
 
   return [o, &global]() -> int {
     PrepareOptions& options = o->prepare;

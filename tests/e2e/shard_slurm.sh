@@ -109,7 +109,7 @@ cat > shard.sbatch <<EOF
 #SBATCH --cpus-per-task=1
 #SBATCH --output=$WORK/shard-%a.log
 set -euo pipefail
-exec "$TUNEPREP" -q -j 1 prepare in -o "shards/\$SLURM_ARRAY_TASK_ID" --shard "\$SLURM_ARRAY_TASK_ID/\$SLURM_ARRAY_TASK_COUNT" ${opts[*]}
+exec "$TUNEPREP" -q -j 1 prepare in -o "shards/\$SLURM_ARRAY_TASK_ID" --shard "\$SLURM_ARRAY_TASK_ID/$n" ${opts[*]}
 EOF
 cat > merge.sbatch <<EOF
 #!/bin/bash
