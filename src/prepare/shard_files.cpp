@@ -549,30 +549,35 @@ std::string ShardFileWriter::sha256_hex() const { return impl_->file->sha256_hex
 // The reader.
 
 // Decompressed bytes of a shard file, read in pieces; a record is decoded from a contiguous span.
+// buffer[pos, end) holds the bytes read and not yet decoded.
 struct ShardFileReader::Bytes {
   std::unique_ptr<ByteSource> source;
   std::string buffer;
   size_t pos = 0;
+  size_t end = 0;
   bool eof = false;
 
   // Makes at least `n` bytes available at pos (fewer only at the end of the stream).
   bool fill(size_t n, std::optional<IoError>& error) {
-    if (buffer.size() - pos >= n) return true;
-    buffer.erase(0, pos);
+    if (end - pos >= n) return true;
+    std::memmove(buffer.data(), buffer.data() + pos, end - pos);
+    end -= pos;
     pos = 0;
-    while (!eof && buffer.size() < n) {
-      const size_t old = buffer.size();
-      // Grows by at most 16 MiB a read: a corrupt length cannot allocate more than the data holds.
-      const size_t want = std::clamp<size_t>(n - old, 1u << 20, 16u << 20);
-      buffer.resize(old + want);
-      const size_t got = source->read(buffer.data() + old, want, error);
-      buffer.resize(old + got);
+    while (!eof && end < n) {
+      // Grows by at most 16 MiB ahead of the data: a corrupt length cannot allocate more than
+      // the data holds.
+      const size_t want = std::min<size_t>(n, end + (16u << 20));
+      if (buffer.size() < want) {
+        buffer.resize(std::max(want, std::min<size_t>(std::max<size_t>(buffer.size() * 2, 1u << 20), end + (16u << 20))));
+      }
+      const size_t got = source->read(buffer.data() + end, buffer.size() - end, error);
       if (error) return false;
       if (got == 0) eof = true;
+      end += got;
     }
-    return buffer.size() >= n;
+    return end >= n;
   }
-  std::string_view view(size_t n) const { return std::string_view(buffer).substr(pos, n); }
+  std::string_view view(size_t n) const { return std::string_view(buffer.data() + pos, std::min(n, end - pos)); }
 };
 
 ShardFileReader::~ShardFileReader() = default;
