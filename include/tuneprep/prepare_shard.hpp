@@ -52,6 +52,8 @@ class ShardPlan {
   uint32_t first_file() const { return first_file_; }
   uint32_t end_file() const { return end_file_; }
   bool owns(uint32_t file_index, uint64_t offset) const;
+  // A record after this shard's range: the shard stops reading there unless it reports the file.
+  bool after(uint32_t file_index, uint64_t offset) const;
   // The shard that reports a file's sha256, bytes and record count: the one that owns its start.
   bool owns_start(uint32_t file_index) const { return shard_of(base_[file_index]) == spec_.index; }
 

@@ -589,7 +589,11 @@ std::optional<IoError> PrepareRun::run_shard(const ShardPlan& plan, uint32_t fir
   };
   std::optional<IoError> write_error;
   auto sink = [&](const Record& record, ShardItem& item) {
-    if (!item.owned) return true;
+    if (!item.owned) {
+      // Past the range, in a file another shard reports (sha256, records): stop reading, no error.
+      const uint32_t file_index = first_file + record.source.file_index;
+      return !(plan.after(file_index, record.source.offset) && !plan.owns_start(file_index));
+    }
     ++summary_.counts.records_in;
     const uint32_t file_index = first_file + record.source.file_index;
     item.analysis.facts.file_index = file_index;

@@ -282,6 +282,12 @@ bool ShardPlan::owns(uint32_t file_index, uint64_t offset) const {
   return shard_of(at) == spec_.index;
 }
 
+bool ShardPlan::after(uint32_t file_index, uint64_t offset) const {
+  if (file_index >= base_.size()) return true;
+  const uint64_t at = splittable_[file_index] ? base_[file_index] + std::min(offset, size_[file_index]) : base_[file_index];
+  return shard_of(at) > spec_.index;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The options.
 

@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 # byte ranges across several shards, with exact, near and same-prompt copies to resolve across them.
 mkdir in
 cp -r "$TUNEPREP_SOURCE_DIR/samples" "$DATA/public" "$DATA/shapes" in/
-python3 "$TUNEPREP_SOURCE_DIR/bench/gen_chat.py" --records 1000 --seed 11 --dirty --near 0.05 > in/gen.jsonl
+python3 "$TUNEPREP_SOURCE_DIR/bench/gen_chat.py" --records 600 --seed 11 --dirty --near 0.05 > in/gen.jsonl
 head -n 200 in/gen.jsonl | gzip -n > in/gen-head.jsonl.gz  # compressed: goes whole to one shard
 cp "$DATA/bad/crlf.jsonl" "$DATA/bad/bom.jsonl" "$DATA/bad/blank-lines.jsonl" in/
 
