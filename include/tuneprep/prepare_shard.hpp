@@ -135,9 +135,8 @@ class ShardFileReader {
   uint64_t records() const { return records_; }
   const std::vector<ShardInputResult>& inputs() const { return inputs_; }
 
-  struct Bytes;
-
  private:
+  struct Bytes;
   ShardFileReader() = default;
   bool read_trailer(std::optional<IoError>& error);
   std::unique_ptr<Bytes> in_;
@@ -164,9 +163,9 @@ class ShardFileWriter {
   uint64_t bytes_written() const;
   std::string sha256_hex() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
+  ShardFileWriter() = default;
   std::unique_ptr<Impl> impl_;
 };
 
