@@ -13,6 +13,7 @@
 #include "tuneprep/fixes.hpp"
 #include "tuneprep/io.hpp"
 #include "tuneprep/near_dedup.hpp"
+#include "tuneprep/prepare_shard.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/record_stream.hpp"
 #include "tuneprep/rule_config.hpp"
@@ -61,6 +62,9 @@ struct PrepareOptions {
   // `warnings`. Off by default: they reject nothing and cost about as much as the rest of prepare.
   bool report_findings = false;
   bool timings = false;  // --timings: time every stage (PrepareSummary::stages)
+  // --shard I/N: analyse only this shard's records and write shard files for `merge` into
+  // output_dir instead of the output set (docs/scale.md).
+  std::optional<ShardSpec> shard;
   unsigned jobs = 0;  // 0 = all cores
   // Another run holding the output directory's lock: wait for it (the default), or fail at once
   // (--no-wait). See docs/reliability.md.

@@ -23,6 +23,8 @@ constexpr CommandSpec kCommands[] = {
      setup_validate},
     {"prepare", "Run the whole pipeline and write train/validation/rejected/duplicates, report and manifest",
      setup_prepare},
+    {"merge", "Join the shards of `prepare --shard I/N` into the output set one prepare run would write",
+     setup_merge},
     {"stats", "Report a dataset: counts, tokens, quality signals, training cost (terminal/JSON/Markdown/HTML)",
      setup_stats},
     {"leakage", "Find validation examples that are exact or near copies of training examples",

@@ -91,6 +91,7 @@ std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleCo
 // Subcommand setups, one per src/cli/<name>_command.cpp.
 CommandRunner setup_validate(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global);
+CommandRunner setup_merge(CLI::App& command, const GlobalOptions& global);  // in prepare_command.cpp
 CommandRunner setup_rules(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_stats(CLI::App& command, const GlobalOptions& global);
 CommandRunner setup_tokens(CLI::App& command, const GlobalOptions& global);

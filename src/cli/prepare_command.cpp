@@ -1,4 +1,5 @@
-// `tuneprep prepare`: parses options into PrepareOptions, runs it, prints the summary.
+// `tuneprep prepare` and `tuneprep merge` (the second half of a sharded prepare): parse options
+// into PrepareOptions / MergeOptions, run, print the one summary both share.
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,6 +33,7 @@ struct PrepareCommandOptions {
   std::string fix;
   bool strict = false;
   bool json = false;
+  std::string shard;
 };
 
 void write_stages(JsonWriter& writer, const std::vector<StageTiming>& stages) {
@@ -133,6 +135,22 @@ void print_summary(const PrepareOptions& options, const PrepareSummary& summary,
   for (const std::string& warning : summary.warnings) fmt::print(stderr, "{}: {}\n", style.yellow("warning"), terminal_text(warning));
 }
 
+void print_shard_summary(const PrepareOptions& options, const PrepareSummary& summary) {
+  fmt::print("shard {}/{}: analysed {} records ({} read from {} file{}) in {:.2f} s\n", options.shard->index,
+             options.shard->count, group_digits(summary.counts.records_in), human_bytes(summary.bytes_in),
+             summary.inputs.size(), summary.inputs.size() == 1 ? "" : "s", summary.seconds);
+  fmt::print("  shard files  {}\n", terminal_text(options.output_dir));
+  for (const std::string& warning : summary.warnings) fmt::print(stderr, "warning: {}\n", terminal_text(warning));
+}
+
+struct MergeCommandOptions {
+  MergeOptions merge;
+  std::string max_memory;
+  bool no_wait = false;
+  bool strict = false;
+  bool json = false;
+};
+
 // Adds the options of `tuneprep prepare` to `command`, bound to the returned storage.
 std::shared_ptr<PrepareCommandOptions> bind_prepare(CLI::App& command) {
   auto o = std::make_shared<PrepareCommandOptions>();
@@ -184,6 +202,9 @@ std::shared_ptr<PrepareCommandOptions> bind_prepare(CLI::App& command) {
   command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
   command.add_flag("--timings", p.timings, "Print the seconds and records of every stage on stderr");
   command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
+  command.add_option("--shard", o->shard,
+                     "Analyse only the I-th (0-based) of N shards and write shard files into -o for `tuneprep merge` "
+                     "instead of the output set (docs/scale.md)");
 
   return o;
 }
@@ -209,6 +230,10 @@ std::optional<std::string> resolve_prepare(PrepareCommandOptions& o, const Globa
     if (!fixes) return fix_error.message;
     options.fixes = *fixes;
   }
+  if (!o.shard.empty()) {
+    options.shard = parse_shard_spec(o.shard);
+    if (!options.shard) return fmt::format("--shard {}: expected I/N with 0 <= I < N <= {}, e.g. 0/8", o.shard, kMaxShards);
+  }
   options.near.max_memory = default_max_memory();
   if (!o.max_memory.empty()) {
     const std::optional<uint64_t> bytes = parse_byte_size(o.max_memory);
@@ -224,6 +249,53 @@ std::optional<std::string> resolve_prepare(PrepareCommandOptions& o, const Globa
 }
 
 }  // namespace
+
+CommandRunner setup_merge(CLI::App& command, const GlobalOptions& global) {
+  auto o = std::make_shared<MergeCommandOptions>();
+  command.add_option("dirs", o->merge.shard_dirs, "Shard directories of `prepare --shard I/N`, every I of one run")
+      ->required();
+  command.add_option("-o,--output", o->merge.output_dir,
+                     "Output directory, replaced as a whole on success (new, empty or an earlier output set)")
+      ->required();
+  command.add_flag("--no-wait", o->no_wait,
+                   "Fail (exit 2) instead of waiting when another run is writing the same output directory");
+  command.add_option("--max-memory", o->max_memory,
+                     "Memory budget of the near-duplicate index, e.g. 2G or 500M (default: half of RAM)");
+  command.add_flag("--strict", o->strict, "Exit 1 when any record was rejected");
+  command.add_flag("--timings", o->merge.timings, "Print the seconds and records of every stage on stderr");
+  command.add_flag("--json", o->json, "Print the summary as JSON on stdout");
+
+  return [o, &global]() -> int {
+    MergeOptions& merge = o->merge;
+    merge.wait = !o->no_wait;
+    merge.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
+    const Style err_style(global.use_color(STDERR_FILENO));
+    merge.max_memory = default_max_memory();
+    if (!o->max_memory.empty()) {
+      const std::optional<uint64_t> bytes = parse_byte_size(o->max_memory);
+      if (!bytes) {
+        fmt::print(stderr, "{}: --max-memory {}: expected bytes such as 2G, 500M or 1073741824\n",
+                   err_style.red("error"), terminal_text(o->max_memory));
+        return kExitUsage;
+      }
+      merge.max_memory = *bytes;
+    }
+    PrepareOptions options;
+    PrepareResult result = run_merge(merge, options);
+    if (result.error) {
+      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
+      return kExitUsage;
+    }
+    if (options.timings) print_timings(result.summary);
+    if (o->json) {
+      fmt::print("{}", prepare_summary_json(options, result.summary));
+    } else if (!global.quiet) {
+      print_summary(options, result.summary, Style(global.use_color(STDOUT_FILENO)));
+    }
+    if (o->strict && result.summary.counts.rejected > 0) return kExitFindings;
+    return kExitClean;
+  };
+}
 
 OptionsBuilder<PrepareOptions> add_prepare_options(CLI::App& command, const GlobalOptions& global) {
   auto o = bind_prepare(command);
@@ -257,6 +329,10 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
       return kExitUsage;
     }
     if (options.timings) print_timings(result.summary);
+    if (options.shard) {
+      if (!global.quiet) print_shard_summary(options, result.summary);
+      return kExitClean;
+    }
     if (o->json) {
       fmt::print("{}", prepare_summary_json(options, result.summary));
     } else if (!global.quiet) {

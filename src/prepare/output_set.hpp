@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tuneprep/io.hpp"
+#include "tuneprep/prepare_shard.hpp"
 
 namespace tuneprep::prepare {
 
@@ -20,8 +21,11 @@ inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kReportJsonName = "report.json";
 inline constexpr const char* kReportHtmlName = "report.html";
 inline constexpr const char* kReportMarkdownName = "report.md";
-inline constexpr const char* kOutputNames[] = {kTrainName,    kValidationName, kRejectedName,   kDuplicatesName,
-                                               kManifestName, kReportJsonName, kReportHtmlName, kReportMarkdownName};
+// A shard's directory (prepare --shard) holds its manifest and the two shard files.
+inline constexpr const char* kOutputNames[] = {kTrainName,         kValidationName,       kRejectedName,
+                                               kDuplicatesName,    kManifestName,         kReportJsonName,
+                                               kReportHtmlName,    kReportMarkdownName,   kShardFingerprintsName,
+                                               kShardRecordsName};
 
 // Checks that replacing `dir` cannot replace an input: `inputs` as given (an input directory
 // equal to `dir`, or an input inside it, is refused; `dir` inside an input directory is fine:

@@ -16,6 +16,7 @@
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/json_writer.hpp"
 #include "tuneprep/leakage.hpp"
+#include "tuneprep/prepare_shard.hpp"
 #include "tuneprep/split.hpp"
 #include "tuneprep/stats_run.hpp"
 
@@ -127,10 +128,10 @@ class NearStage {
 
   // Adds a record. Returns an error (memory budget) to stop the run; else sets `match` when the
   // record is a near duplicate of an earlier kept one.
-  std::optional<IoError> add(const Record& record, const RecordAnalysis& analysis,
+  std::optional<IoError> add(const SourceLocation& source, uint64_t text_bytes, const RecordAnalysis& analysis,
                              std::optional<std::pair<SourceLocation, double>>& match) {
     match.reset();
-    record_bytes_ += record.text.size();
+    record_bytes_ += text_bytes;
     const uint64_t id = locations_.size();
     if (id + 1 == kProjectionRecords && sizes_known_ && options_.max_memory != 0) {
       // Project the index for the whole input from the average record so far, and stop now
@@ -147,7 +148,7 @@ class NearStage {
     }
     NearAddResult added = index_.add(id, SignatureView{analysis.signature, analysis.shingles});
     if (added.error) return IoError{added.error->message};
-    locations_.push_back(KeptLocation{record.source.line, record.source.file_index, record.source.column});
+    locations_.push_back(KeptLocation{source.line, source.file_index, source.column});
     if (added.match) match.emplace(locations_[added.match->duplicate_of].source(), added.match->similarity);
     return std::nullopt;
   }
@@ -198,8 +199,15 @@ class PrepareRun {
   }
 
   std::optional<IoError> run(const StreamProgressCallback& progress);
+  // --shard: analyses the records `plan` gives this shard (of files_, the shard's files, the first
+  // of which is input `first_file` of the run) and writes the shard files instead of the set.
+  std::optional<IoError> run_shard(const ShardPlan& plan, uint32_t first_file, const ShardHeader& header,
+                                   const StreamProgressCallback& progress);
+  // merge: the same serial stages fed from the shards' files (`dirs` in shard order).
+  std::optional<IoError> run_merge(const std::vector<std::string>& dirs);
 
  private:
+  std::optional<IoError> open_stages();
   AnalysisOptions analysis_options(bool with_facts) const {
     AnalysisOptions analysis;
     analysis.normalize = options_.normalize;
@@ -279,29 +287,50 @@ class PrepareRun {
 
 // The first pass of --conflicts reject: which records belong to a prompt with different answers.
 // It runs the same stages as the second pass up to the conflict decision (analyse, reject, exact,
-// near, conflicts), so both passes see the same groups.
+// near, conflicts), so both passes see the same groups. merge feeds it from the fingerprints.
+class ConflictPass {
+ public:
+  ConflictPass(const PrepareOptions& options, const std::vector<InputFile>& files) : options_(options) {
+    if (options.dedup == DedupMode::kNear) near_.emplace(options.near, files);
+  }
+  // One record, in input order; false (and `error`) stops the run.
+  bool add(const SourceLocation& source, uint64_t text_bytes, const RecordAnalysis& analysis,
+           std::optional<IoError>& error) {
+    const uint64_t id = id_++;
+    if (analysis.rejected) return true;
+    if (options_.dedup != DedupMode::kNone && deduplicator_.insert(analysis.hash, source)) return true;
+    if (near_) {
+      if ((error = near_->add(source, text_bytes, analysis, match_))) return false;
+      if (match_) return true;
+    }
+    if (analysis.has_conflict_keys) grouper_.add(id, analysis.prompt_key, analysis.answer_key);
+    return true;
+  }
+  std::vector<uint64_t> conflicting_ids() const {
+    std::vector<uint64_t> ids;
+    for (const ConflictGroup& group : grouper_.groups()) ids.insert(ids.end(), group.ids.begin(), group.ids.end());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+ private:
+  const PrepareOptions& options_;
+  ExactDeduplicator deduplicator_;
+  std::optional<NearStage> near_;
+  ConflictGrouper grouper_;
+  uint64_t id_ = 0;
+  std::optional<std::pair<SourceLocation, double>> match_;
+};
+
 std::optional<IoError> PrepareRun::find_conflicting_ids() {
   const RecordAnalyzer analyzer(analysis_options(/*with_facts=*/false));
-  ExactDeduplicator deduplicator;
-  std::optional<NearStage> near;
-  if (options_.dedup == DedupMode::kNear) near.emplace(options_.near, files_);
-  ConflictGrouper grouper;
-  uint64_t id = 0;
+  ConflictPass pass(options_, files_);
   std::optional<IoError> stop_error;
-  std::optional<std::pair<SourceLocation, double>> match;
   auto transform = [&](const Record& record, RecordAnalysis& analysis) {
     analyzer.analyze(record, path_of(record.source), analysis);
   };
   auto sink = [&](const Record& record, RecordAnalysis& analysis) {
-    const uint64_t this_id = id++;
-    if (analysis.rejected) return true;
-    if (options_.dedup != DedupMode::kNone && deduplicator.insert(analysis.hash, record.source)) return true;
-    if (near) {
-      if ((stop_error = near->add(record, analysis, match))) return false;
-      if (match) return true;
-    }
-    if (analysis.has_conflict_keys) grouper.add(this_id, analysis.prompt_key, analysis.answer_key);
-    return true;
+    return pass.add(record.source, record.text.size(), analysis, stop_error);
   };
   std::vector<StreamedInput> streamed;
   const auto started = Clock::now();
@@ -310,10 +339,7 @@ std::optional<IoError> PrepareRun::find_conflicting_ids() {
   clock_.add(kConflicts, std::chrono::duration<double>(Clock::now() - started).count(), 0);
   if (!error) error = std::move(stop_error);
   if (error) return error;
-  for (const ConflictGroup& group : grouper.groups()) {
-    conflicting_ids_.insert(conflicting_ids_.end(), group.ids.begin(), group.ids.end());
-  }
-  std::sort(conflicting_ids_.begin(), conflicting_ids_.end());
+  conflicting_ids_ = pass.conflicting_ids();
   return std::nullopt;
 }
 
@@ -390,7 +416,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   }
   if (near_) {
     clock_.start(kNear);
-    if (auto stop = near_->add(record, analysis, near_match_)) {
+    if (auto stop = near_->add(record.source, record.text.size(), analysis, near_match_)) {
       write_error_ = std::move(stop);
       return false;
     }
@@ -449,11 +475,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   return write(OutputSet::kTrain, analysis.line);
 }
 
-std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
-  // --conflicts reject must know a group before writing its first record: a first pass finds them.
-  if (options_.conflicts == ConflictMode::kReject) {
-    if (auto error = find_conflicting_ids()) return error;
-  }
+std::optional<IoError> PrepareRun::open_stages() {
   stats_.emplace(make_collector());
   if (auto error = outputs_.open(output_dir_.staging(), options_.val_ratio > 0.0)) return error;
   if (options_.dedup == DedupMode::kNear) {
@@ -463,6 +485,15 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
       output_reader_.emplace(NormalizeOptions{});
     }
   }
+  return std::nullopt;
+}
+
+std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
+  // --conflicts reject must know a group before writing its first record: a first pass finds them.
+  if (options_.conflicts == ConflictMode::kReject) {
+    if (auto error = find_conflicting_ids()) return error;
+  }
+  if (auto error = open_stages()) return error;
 
   StreamTimings timings;
   auto transform = [&](const Record& record, RecordAnalysis& analysis) {
@@ -486,6 +517,195 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
   clock_.add(kCommit, std::chrono::duration<double>(Clock::now() - commit_started).count(), 0);
   if (options_.timings) summary_.stages = clock_.timings();
   return error;
+}
+
+namespace {
+
+// What the serial stages read of a record's analysis, from its fingerprint.
+void analysis_from_fingerprint(ShardFingerprint& fingerprint, RecordAnalysis& analysis) {
+  analysis.rejected = fingerprint.rejected;
+  analysis.hash = fingerprint.hash;
+  analysis.has_conflict_keys = fingerprint.has_conflict_keys;
+  analysis.prompt_key = fingerprint.prompt_key;
+  analysis.answer_key = fingerprint.answer_key;
+  analysis.shingles = fingerprint.shingles;
+  analysis.signature.swap(fingerprint.signature);
+}
+
+// One shard's manifest.json: what it is and its files (a shard directory is an output set: it is
+// replaced as a whole, and never read as input).
+std::string render_shard_manifest(const ShardHeader& header, uint64_t records,
+                                  const std::vector<ReportFileSummary>& files) {
+  std::string out;
+  JsonWriter writer(out);
+  writer.begin_object();
+  writer.object_one_line("tool", [&] {
+    writer.field("name", "tuneprep");
+    writer.field("version", TUNEPREP_VERSION);
+  });
+  writer.object_one_line("shard", [&] {
+    writer.field("index", header.shard.index);
+    writer.field("count", header.shard.count);
+    writer.field("format_version", header.version);
+  });
+  writer.field("records", records);
+  writer.key("files");
+  writer.begin_array();
+  for (const ReportFileSummary& file : files) {
+    writer.begin_object_one_line();
+    writer.field("path", file.name);
+    writer.field("sha256", file.sha256);
+    writer.field("bytes", file.bytes);
+    writer.end_object();
+  }
+  writer.end_array();
+  writer.end_object();
+  out += '\n';
+  return out;
+}
+
+}  // namespace
+
+std::optional<IoError> PrepareRun::run_shard(const ShardPlan& plan, uint32_t first_file, const ShardHeader& header,
+                                             const StreamProgressCallback& progress) {
+  IoError error;
+  const fs::path& dir = output_dir_.staging();
+  auto fingerprints = ShardFileWriter::create(dir / kShardFingerprintsName, ShardFileReader::Kind::kFingerprints,
+                                              header, error);
+  if (!fingerprints) return error;
+  auto records = ShardFileWriter::create(dir / kShardRecordsName, ShardFileReader::Kind::kRecords, header, error);
+  if (!records) return error;
+
+  // Records of a file this shard reads but does not own are framed (for their lines and the
+  // file's sha256) and not analysed.
+  struct ShardItem {
+    bool owned = false;
+    RecordAnalysis analysis;
+  };
+  StreamTimings timings;
+  auto transform = [&](const Record& record, ShardItem& item) {
+    item.owned = plan.owns(first_file + record.source.file_index, record.source.offset);
+    if (item.owned) analyzer_->analyze(record, path_of(record.source), item.analysis);
+  };
+  std::optional<IoError> write_error;
+  auto sink = [&](const Record& record, ShardItem& item) {
+    if (!item.owned) {
+      // Past the range, in a file another shard reports (sha256, records): stop reading, no error.
+      const uint32_t file_index = first_file + record.source.file_index;
+      return !(plan.after(file_index, record.source.offset) && !plan.owns_start(file_index));
+    }
+    ++summary_.counts.records_in;
+    const uint32_t file_index = first_file + record.source.file_index;
+    item.analysis.facts.file_index = file_index;
+    IoError failed;
+    if (!fingerprints->write_fingerprint(record, file_index, item.analysis, failed) ||
+        !records->write_record(record, item.analysis, failed)) {
+      write_error = std::move(failed);
+      return false;
+    }
+    return true;
+  };
+  std::vector<StreamedInput> streamed;
+  std::optional<IoError> stream_error =
+      stream_records<ShardItem>(files_, stream_options(progress, &timings), streamed, transform, sink);
+  if (!stream_error) stream_error = std::move(write_error);
+  if (stream_error) return stream_error;
+  clock_.add(kRead, timings.read_seconds, 0);
+  clock_.add(kAnalyse, timings.transform_seconds, summary_.counts.records_in);
+
+  const auto commit_started = Clock::now();
+  std::vector<ShardInputResult> inputs;
+  for (uint32_t i = 0; i < files_.size(); ++i) {
+    summary_.inputs.push_back(InputSummary{files_[i].path, streamed[i].sha256, streamed[i].bytes, streamed[i].records});
+    summary_.bytes_in += streamed[i].bytes;
+    if (plan.owns_start(first_file + i)) inputs.push_back(ShardInputResult{first_file + i, streamed[i]});
+  }
+  const uint64_t count = summary_.counts.records_in;
+  if (!fingerprints->finish(count, inputs, error) || !records->finish(count, inputs, error)) return error;
+  std::vector<ReportFileSummary> files{
+      {kShardFingerprintsName, fingerprints->sha256_hex(), fingerprints->bytes_written()},
+      {kShardRecordsName, records->sha256_hex(), records->bytes_written()}};
+  auto manifest = AtomicOutputFile::create(dir / prepare::kManifestName, error);
+  if (!manifest || !manifest->write(render_shard_manifest(header, count, files), error) || !manifest->finish(error) ||
+      !fingerprints->commit(error) || !records->commit(error) || !manifest->commit(error) ||
+      !output_dir_.commit(error)) {
+    return error;
+  }
+  clock_.add(kCommit, std::chrono::duration<double>(Clock::now() - commit_started).count(), 0);
+  if (options_.timings) summary_.stages = clock_.timings();
+  return std::nullopt;
+}
+
+std::optional<IoError> PrepareRun::run_merge(const std::vector<std::string>& dirs) {
+  const uint32_t num_perm = options_.dedup == DedupMode::kNear ? options_.near.num_perm : 0;
+  ShardFingerprint fingerprint;
+  RecordAnalysis analysis;
+  Record record;
+  IoError error;
+  std::optional<IoError> read_error;
+  auto path_in = [](const std::string& dir, const char* name) { return (fs::path(dir) / name).string(); };
+  if (options_.conflicts == ConflictMode::kReject) {
+    // The first pass reads only the fingerprints.
+    const auto started = Clock::now();
+    ConflictPass pass(options_, files_);
+    for (const std::string& dir : dirs) {
+      auto reader = ShardFileReader::open(path_in(dir, kShardFingerprintsName), ShardFileReader::Kind::kFingerprints, error);
+      if (!reader) return error;
+      while (reader->next_fingerprint(fingerprint, num_perm, read_error)) {
+        const uint64_t text_bytes = fingerprint.text_bytes;
+        const SourceLocation source = fingerprint.source;
+        analysis_from_fingerprint(fingerprint, analysis);
+        if (!pass.add(source, text_bytes, analysis, read_error)) break;
+      }
+      if (read_error) return read_error;
+    }
+    conflicting_ids_ = pass.conflicting_ids();
+    clock_.add(kConflicts, std::chrono::duration<double>(Clock::now() - started).count(), 0);
+  }
+  if (auto failed = open_stages()) return failed;
+
+  // Each input's sha256, bytes and records come from the one shard that owns its start.
+  std::vector<StreamedInput> streamed(files_.size());
+  std::vector<bool> reported(files_.size(), false);
+  for (const std::string& dir : dirs) {
+    auto keys = ShardFileReader::open(path_in(dir, kShardFingerprintsName), ShardFileReader::Kind::kFingerprints, error);
+    if (!keys) return error;
+    auto data = ShardFileReader::open(path_in(dir, kShardRecordsName), ShardFileReader::Kind::kRecords, error);
+    if (!data) return error;
+    for (;;) {
+      const bool has_key = keys->next_fingerprint(fingerprint, num_perm, read_error);
+      if (read_error) return read_error;
+      const bool has_data = data->next_record(record, analysis, read_error);
+      if (read_error) return read_error;
+      if (has_key != has_data) {
+        return IoError{fmt::format("{}: its fingerprint and records files hold different records; rerun this shard",
+                                   dir)};
+      }
+      if (!has_key) break;
+      record.source = fingerprint.source;
+      analysis_from_fingerprint(fingerprint, analysis);
+      const bool ok = route(record, analysis);
+      clock_.stop();
+      if (!ok) return std::move(write_error_);
+    }
+    for (const ShardInputResult& input : data->inputs()) {
+      if (reported[input.file_index]) {
+        return IoError{fmt::format("{}: reports input {} again; the shards do not belong to one run", dir,
+                                   files_[input.file_index].path)};
+      }
+      reported[input.file_index] = true;
+      streamed[input.file_index] = input.streamed;
+    }
+  }
+  for (size_t i = 0; i < files_.size(); ++i) {
+    if (!reported[i]) return IoError{fmt::format("no shard reports input {}; the shard set is incomplete", files_[i].path)};
+  }
+
+  const auto commit_started = Clock::now();
+  std::optional<IoError> failed = commit(streamed);
+  clock_.add(kCommit, std::chrono::duration<double>(Clock::now() - commit_started).count(), 0);
+  if (options_.timings) summary_.stages = clock_.timings();
+  return failed;
 }
 
 // Finishes every data file, then the reports, then the manifest, in the staging directory, and
@@ -573,6 +793,15 @@ std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& stre
   return std::nullopt;
 }
 
+// An input as a shard records it; its mtime tells a changed file of the same size.
+ShardInput shard_input(const InputFile& file) {
+  ShardInput input{file.path, file.compression, file.format, file.format_from_content, file.size.value_or(0), 0};
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(file.path, ec);
+  if (!ec) input.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count();
+  return input;
+}
+
 }  // namespace
 
 PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCallback& progress) {
@@ -607,6 +836,15 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     return result;
   }
   const std::vector<InputFile>& files = expanded.files;
+  if (options.shard) {
+    for (const InputFile& file : files) {
+      if (file.path == "-") {
+        result.error = IoError{"--shard cannot read standard input (every shard would need all of it); save it "
+                               "to a file first"};
+        return result;
+      }
+    }
+  }
   if (options.conflicts == ConflictMode::kReject) {
     for (const InputFile& file : files) {
       if (file.path == "-") {
@@ -643,13 +881,159 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     result.summary.encoding = std::string(tokens->encoding->name());
     if (tokens->limit != 0) result.summary.token_limit = tokens->limit;
   }
-  PrepareRun run(options, files, std::move(tokens), *output_dir, result);
-  if (auto error = run.run(progress)) {
-    result.error = std::move(error);
-    return result;
+  if (options.shard) {
+    // A shard reads the files that hold its byte range and records every input for merge.
+    ShardHeader header;
+    header.tool_version = TUNEPREP_VERSION;
+    header.shard = *options.shard;
+    header.options = encode_shard_options(options);
+    for (const InputFile& file : files) header.inputs.push_back(shard_input(file));
+    const ShardPlan plan(files, *options.shard);
+    const std::vector<InputFile> own(files.begin() + plan.first_file(), files.begin() + plan.end_file());
+    PrepareRun run(options, own, std::move(tokens), *output_dir, result);
+    if (auto error = run.run_shard(plan, plan.first_file(), header, progress)) {
+      result.error = std::move(error);
+      return result;
+    }
+  } else {
+    PrepareRun run(options, files, std::move(tokens), *output_dir, result);
+    if (auto error = run.run(progress)) {
+      result.error = std::move(error);
+      return result;
+    }
   }
   // Inputs read once or skipped (expand_inputs) come first among the run's notes.
   result.summary.warnings.insert(result.summary.warnings.begin(), expanded.notes.begin(), expanded.notes.end());
+  result.summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+PrepareResult run_merge(const MergeOptions& merge, PrepareOptions& options) {
+  PrepareResult result;
+  const auto started = Clock::now();
+  auto fail = [&](IoError error) {
+    result.error = std::move(error);
+    return result;
+  };
+  if (merge.shard_dirs.empty()) return fail(IoError{"no shard directories"});
+  // The headers first: one run's shards, each once, all of them; nothing is written before.
+  std::vector<ShardHeader> headers;
+  for (const std::string& dir : merge.shard_dirs) {
+    IoError error;
+    const std::string path = (fs::path(dir) / kShardFingerprintsName).string();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      return fail(IoError{fmt::format("{}: not a shard directory (no {}): did `prepare --shard` finish there?", dir,
+                                      kShardFingerprintsName)});
+    }
+    auto reader = ShardFileReader::open(path, ShardFileReader::Kind::kFingerprints, error);
+    if (!reader) return fail(error);
+    auto data = ShardFileReader::open((fs::path(dir) / kShardRecordsName).string(), ShardFileReader::Kind::kRecords,
+                                      error);
+    if (!data) return fail(error);
+    const ShardHeader& h = reader->header();
+    const ShardHeader& d = data->header();
+    if (d.shard != h.shard || d.options != h.options || d.inputs != h.inputs || d.tool_version != h.tool_version) {
+      return fail(IoError{fmt::format("{}: its fingerprint and records files come from different runs; rerun this "
+                                      "shard", dir)});
+    }
+    headers.push_back(h);
+  }
+  const ShardHeader& first = headers[0];
+  const std::string& first_dir = merge.shard_dirs[0];
+  std::vector<std::string> by_index(first.shard.count);
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const ShardHeader& h = headers[i];
+    const std::string& dir = merge.shard_dirs[i];
+    if (h.tool_version != first.tool_version) {
+      return fail(IoError{fmt::format("{} was written by tuneprep {}, {} by tuneprep {}; rerun every shard with one "
+                                      "version", dir, h.tool_version, first_dir, first.tool_version)});
+    }
+    if (h.shard.count != first.shard.count) {
+      return fail(IoError{fmt::format("{} is shard {}/{}, {} is shard {}/{}: shards of different runs", dir,
+                                      h.shard.index, h.shard.count, first_dir, first.shard.index, first.shard.count)});
+    }
+    if (h.options != first.options) {
+      return fail(IoError{fmt::format("{} and {} were prepared with different options; every shard must run with the "
+                                      "same options", dir, first_dir)});
+    }
+    if (h.inputs != first.inputs) {
+      std::string what = "a different list of inputs";
+      for (size_t f = 0; f < std::min(h.inputs.size(), first.inputs.size()); ++f) {
+        if (!(h.inputs[f] == first.inputs[f])) {
+          what = h.inputs[f].path != first.inputs[f].path
+                     ? fmt::format("input {} where {} has {}", h.inputs[f].path, first_dir, first.inputs[f].path)
+                     : fmt::format("{} with another size or modification time", h.inputs[f].path);
+          break;
+        }
+      }
+      return fail(IoError{fmt::format("{} read {} than {}: every shard must read the same, unchanged inputs", dir,
+                                      what, first_dir)});
+    }
+    if (!by_index[h.shard.index].empty()) {
+      return fail(IoError{fmt::format("{} and {} are both shard {}/{}", by_index[h.shard.index], dir, h.shard.index,
+                                      h.shard.count)});
+    }
+    by_index[h.shard.index] = dir;
+  }
+  std::vector<std::string> missing;
+  for (uint32_t i = 0; i < by_index.size(); ++i) {
+    if (by_index[i].empty()) missing.push_back(fmt::format("{}/{}", i, first.shard.count));
+  }
+  if (!missing.empty()) {
+    const size_t shown = std::min<size_t>(missing.size(), 10);
+    std::string list;
+    for (size_t i = 0; i < shown; ++i) list += (i ? ", " : "") + missing[i];
+    if (shown < missing.size()) list += fmt::format(" and {} more", missing.size() - shown);
+    return fail(IoError{fmt::format("incomplete shard set: missing shard{} {} (merge needs every shard of the run)",
+                                    missing.size() == 1 ? "" : "s", list)});
+  }
+
+  // The run's options are the shards'; the output, memory budget and timings are merge's.
+  if (auto error = decode_shard_options(first.options, options)) return fail(*error);
+  options.inputs.clear();
+  std::vector<InputFile> files;
+  for (const ShardInput& input : first.inputs) {
+    options.inputs.push_back(input.path);
+    InputFile file;
+    file.path = input.path;
+    file.compression = input.compression;
+    file.format = input.format;
+    file.format_from_content = input.format_from_content;
+    file.size = input.size;
+    files.push_back(std::move(file));
+  }
+  options.output_dir = merge.output_dir;
+  options.near.max_memory = merge.max_memory;
+  options.timings = merge.timings;
+  options.wait = merge.wait;
+  options.on_note = merge.on_note;
+  options.shard.reset();
+  if (auto error = check_options(options)) return fail(*error);
+  std::optional<TokenBudget> tokens;
+  if (options.tokens) {
+    IoError error;
+    tokens = resolve_token_budget(*options.tokens, error);
+    if (!tokens) return fail(error);
+  }
+  if (auto error = prepare::check_output_dir(options.output_dir, merge.shard_dirs, files)) return fail(*error);
+  OutputDirOptions dir_options;
+  dir_options.wait = options.wait;
+  if (options.on_note) {
+    dir_options.on_wait = [&](const std::string& lock) {
+      options.on_note(fmt::format("waiting for another tuneprep run writing {} (lock {})", options.output_dir, lock));
+    };
+  }
+  IoError dir_error;
+  std::optional<AtomicOutputDir> output_dir = AtomicOutputDir::open(options.output_dir, dir_options, dir_error);
+  if (!output_dir) return fail(dir_error);
+  if (auto error = prepare::check_replaceable(output_dir->target(), options.output_dir)) return fail(*error);
+  if (tokens) {
+    result.summary.encoding = std::string(tokens->encoding->name());
+    if (tokens->limit != 0) result.summary.token_limit = tokens->limit;
+  }
+  PrepareRun run(options, files, std::move(tokens), *output_dir, result);
+  if (auto error = run.run_merge(by_index)) return fail(*error);
   result.summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }
