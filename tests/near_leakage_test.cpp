@@ -67,6 +67,7 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
   }
   NearLeakageIndex index(kThreshold, kShingle);
   for (const std::string& v : validation) index.add_validation(v);
+  index.seal();
 
   std::vector<std::vector<uint64_t>> validation_sets;
   for (const std::string& v : validation) validation_sets.push_back(set_of(v, kShingle));
@@ -90,6 +91,7 @@ TEST_CASE("near leakage join: identical, disjoint and empty texts") {
   NearLeakageIndex index(0.8, 5);
   index.add_validation("the quick brown fox jumps over the lazy dog today");
   index.add_validation("");
+  index.seal();
   NearLeakageIndex::Scratch scratch;
   std::vector<uint32_t> found;
   index.probe("The quick brown fox jumps over the lazy dog today!", scratch, found);

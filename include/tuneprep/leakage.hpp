@@ -43,11 +43,14 @@ class NearLeakageIndex {
 
   // Adds validation text number `id` (ids ascending from 0, one per validation example).
   void add_validation(std::string_view comparison_text);
+  // Builds the prefix index once every validation text is added; probe() needs it.
+  void seal();
   // The ids of the validation texts similar to this train text, ascending (`out` cleared first).
-  // Thread-safe once no more validation texts are added; each thread brings its own Scratch.
+  // Thread-safe after seal(); each thread brings its own Scratch.
   struct Scratch {
     std::string folded;
     std::vector<uint64_t> shingles;
+    std::vector<uint64_t> ordered;  // the shingles in prefix order
     std::vector<uint32_t> candidates;
   };
   void probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const;
@@ -60,11 +63,15 @@ class NearLeakageIndex {
  private:
   size_t prefix_length(size_t size) const;
   void shingle_set(std::string_view text, std::string& folded, std::vector<uint64_t>& out) const;
+  // Sorts a set into the prefix order: rarest among the validation texts first, then by hash.
+  void sort_rarest_first(std::vector<uint64_t>& set) const;
 
   double threshold_;
   uint32_t shingle_;
   std::vector<std::vector<uint64_t>> sets_;  // per validation id: sorted, unique shingle hashes
+  std::unordered_map<uint64_t, uint32_t> frequency_;  // shingle -> validation texts holding it
   std::unordered_map<uint64_t, std::vector<uint32_t>> prefix_index_;  // shingle -> ids with it in their prefix
+  bool sealed_ = false;
 };
 
 // The compared text (`on`) of one output line (an example in any --to format), read back with the
@@ -74,7 +81,7 @@ bool output_line_comparison_text(Normalizer& reader, std::string_view line, Dedu
 // Reads a finished train output file (JSON Lines in any --to format) and counts the distinct
 // validation examples of `index` that some train line is similar to. Parallel over batches of
 // lines; the count does not depend on the number of threads.
-std::optional<IoError> count_near_leaks(const NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
+std::optional<IoError> count_near_leaks(NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
                                         DedupOn on, uint64_t& leaked);
 
 struct LeakageOptions {

@@ -16,7 +16,9 @@ NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle) : thresho
 
 // Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
 // with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
-// |y| - ceil(t|y|) + 1 of y. The order here is the hash value itself (sets are sorted by it).
+// |y| - ceil(t|y|) + 1 of y. The order is rarest first (how many validation texts hold the
+// shingle, then its hash): shingles every record shares (a common system prompt) fall outside
+// the prefixes, which keeps the candidate lists short. Any fixed order is exact.
 size_t NearLeakageIndex::prefix_length(size_t size) const {
   if (size == 0) return 0;
   const auto needed = static_cast<size_t>(std::ceil(threshold_ * static_cast<double>(size) - 1e-9));
@@ -34,11 +36,33 @@ void NearLeakageIndex::add_validation(std::string_view comparison_text) {
   std::string folded;
   std::vector<uint64_t> set;
   shingle_set(comparison_text, folded, set);
-  const auto id = static_cast<uint32_t>(sets_.size());
-  const size_t prefix = prefix_length(set.size());
-  for (size_t i = 0; i < prefix; ++i) prefix_index_[set[i]].push_back(id);
+  for (uint64_t h : set) ++frequency_[h];
   set.shrink_to_fit();
   sets_.push_back(std::move(set));
+  sealed_ = false;
+}
+
+void NearLeakageIndex::sort_rarest_first(std::vector<uint64_t>& set) const {
+  auto frequency = [this](uint64_t h) {
+    const auto found = frequency_.find(h);
+    return found == frequency_.end() ? 0u : found->second;
+  };
+  std::sort(set.begin(), set.end(), [&](uint64_t a, uint64_t b) {
+    const uint32_t fa = frequency(a), fb = frequency(b);
+    return fa != fb ? fa < fb : a < b;
+  });
+}
+
+void NearLeakageIndex::seal() {
+  prefix_index_.clear();
+  std::vector<uint64_t> ordered;
+  for (uint32_t id = 0; id < sets_.size(); ++id) {
+    ordered = sets_[id];
+    sort_rarest_first(ordered);
+    const size_t prefix = prefix_length(ordered.size());
+    for (size_t i = 0; i < prefix; ++i) prefix_index_[ordered[i]].push_back(id);
+  }
+  sealed_ = true;
 }
 
 double NearLeakageIndex::jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
@@ -60,14 +84,16 @@ double NearLeakageIndex::jaccard(const std::vector<uint64_t>& a, const std::vect
 
 void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const {
   out.clear();
-  if (sets_.empty()) return;
+  if (sets_.empty() || !sealed_) return;
   shingle_set(comparison_text, scratch.folded, scratch.shingles);
   const std::vector<uint64_t>& set = scratch.shingles;
   if (set.empty()) return;
+  scratch.ordered = set;
+  sort_rarest_first(scratch.ordered);
   scratch.candidates.clear();
   const size_t prefix = prefix_length(set.size());
   for (size_t i = 0; i < prefix; ++i) {
-    const auto found = prefix_index_.find(set[i]);
+    const auto found = prefix_index_.find(scratch.ordered[i]);
     if (found == prefix_index_.end()) continue;
     scratch.candidates.insert(scratch.candidates.end(), found->second.begin(), found->second.end());
   }
@@ -87,6 +113,7 @@ uint64_t NearLeakageIndex::memory_bytes() const {
   uint64_t bytes = sets_.capacity() * sizeof(std::vector<uint64_t>);
   for (const auto& set : sets_) bytes += set.capacity() * sizeof(uint64_t);
   for (const auto& [key, ids] : prefix_index_) bytes += 48 + ids.capacity() * sizeof(uint32_t);
+  bytes += frequency_.size() * 32;
   return bytes;
 }
 
@@ -106,10 +133,11 @@ bool output_line_comparison_text(Normalizer& reader, std::string_view line, Dedu
   return true;
 }
 
-std::optional<IoError> count_near_leaks(const NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
+std::optional<IoError> count_near_leaks(NearLeakageIndex& index, const std::filesystem::path& train_jsonl,
                                         DedupOn on, uint64_t& leaked) {
   leaked = 0;
   if (index.validation_count() == 0) return std::nullopt;
+  index.seal();
   std::ifstream in(train_jsonl, std::ios::binary);
   if (!in) return IoError{train_jsonl.string() + ": cannot read the train output back to measure near leakage"};
   struct Worker {
