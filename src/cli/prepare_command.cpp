@@ -143,6 +143,38 @@ void print_shard_summary(const PrepareOptions& options, const PrepareSummary& su
   for (const std::string& warning : summary.warnings) fmt::print(stderr, "warning: {}\n", terminal_text(warning));
 }
 
+// --max-memory: the near-duplicate index budget (half of RAM when not given); the usage error to print.
+std::optional<std::string> resolve_max_memory(const std::string& text, uint64_t& out) {
+  out = default_max_memory();
+  if (text.empty()) return std::nullopt;
+  const std::optional<uint64_t> bytes = parse_byte_size(text);
+  if (!bytes) return fmt::format("--max-memory {}: expected bytes such as 2G, 500M or 1073741824", text);
+  out = *bytes;
+  return std::nullopt;
+}
+
+// What prepare and merge print after their run, and the exit status they share.
+int finish_run(const PrepareOptions& options, const PrepareResult& result, bool json, bool strict,
+               const GlobalOptions& global) {
+  if (result.error) {
+    fmt::print(stderr, "{}: {}\n", Style(global.use_color(STDERR_FILENO)).red("error"),
+               terminal_text(result.error->message));
+    return kExitUsage;
+  }
+  if (options.timings) print_timings(result.summary);
+  if (options.shard) {
+    if (!global.quiet) print_shard_summary(options, result.summary);
+    return kExitClean;
+  }
+  if (json) {
+    fmt::print("{}", prepare_summary_json(options, result.summary));
+  } else if (!global.quiet) {
+    print_summary(options, result.summary, Style(global.use_color(STDOUT_FILENO)));
+  }
+  if (strict && result.summary.counts.rejected > 0) return kExitFindings;
+  return kExitClean;
+}
+
 struct MergeCommandOptions {
   MergeOptions merge;
   std::string max_memory;
@@ -234,12 +266,7 @@ std::optional<std::string> resolve_prepare(PrepareCommandOptions& o, const Globa
     options.shard = parse_shard_spec(o.shard);
     if (!options.shard) return fmt::format("--shard {}: expected I/N with 0 <= I < N <= {}, e.g. 0/8", o.shard, kMaxShards);
   }
-  options.near.max_memory = default_max_memory();
-  if (!o.max_memory.empty()) {
-    const std::optional<uint64_t> bytes = parse_byte_size(o.max_memory);
-    if (!bytes) return fmt::format("--max-memory {}: expected bytes such as 2G, 500M or 1073741824", o.max_memory);
-    options.near.max_memory = *bytes;
-  }
+  if (auto error = resolve_max_memory(o.max_memory, options.near.max_memory)) return error;
   if (!o.model.empty() || !o.encoding.empty() || o.max_tokens != 0 || o.truncate) {
     TokenRequest tokens{o.model, std::nullopt, o.max_tokens, o.truncate};
     if (!o.encoding.empty()) tokens.encoding = encoding_from_name(o.encoding);
@@ -269,31 +296,13 @@ CommandRunner setup_merge(CLI::App& command, const GlobalOptions& global) {
     MergeOptions& merge = o->merge;
     merge.wait = !o->no_wait;
     merge.on_note = [&global](const std::string& note) { print_input_notes({note}, global); };
-    const Style err_style(global.use_color(STDERR_FILENO));
-    merge.max_memory = default_max_memory();
-    if (!o->max_memory.empty()) {
-      const std::optional<uint64_t> bytes = parse_byte_size(o->max_memory);
-      if (!bytes) {
-        fmt::print(stderr, "{}: --max-memory {}: expected bytes such as 2G, 500M or 1073741824\n",
-                   err_style.red("error"), terminal_text(o->max_memory));
-        return kExitUsage;
-      }
-      merge.max_memory = *bytes;
+    if (auto error = resolve_max_memory(o->max_memory, merge.max_memory)) {
+      fmt::print(stderr, "{}: {}\n", Style(global.use_color(STDERR_FILENO)).red("error"), terminal_text(*error));
+      return kExitUsage;
     }
     PrepareOptions options;
     PrepareResult result = run_merge(merge, options);
-    if (result.error) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
-      return kExitUsage;
-    }
-    if (options.timings) print_timings(result.summary);
-    if (o->json) {
-      fmt::print("{}", prepare_summary_json(options, result.summary));
-    } else if (!global.quiet) {
-      print_summary(options, result.summary, Style(global.use_color(STDOUT_FILENO)));
-    }
-    if (o->strict && result.summary.counts.rejected > 0) return kExitFindings;
-    return kExitClean;
+    return finish_run(options, result, o->json, o->strict, global);
   };
 }
 
@@ -324,22 +333,7 @@ CommandRunner setup_prepare(CLI::App& command, const GlobalOptions& global) {
     }
     PrepareResult result = run_prepare(options, progress);
     bar.clear();
-    if (result.error) {
-      fmt::print(stderr, "{}: {}\n", err_style.red("error"), terminal_text(result.error->message));
-      return kExitUsage;
-    }
-    if (options.timings) print_timings(result.summary);
-    if (options.shard) {
-      if (!global.quiet) print_shard_summary(options, result.summary);
-      return kExitClean;
-    }
-    if (o->json) {
-      fmt::print("{}", prepare_summary_json(options, result.summary));
-    } else if (!global.quiet) {
-      print_summary(options, result.summary, Style(global.use_color(STDOUT_FILENO)));
-    }
-    if (o->strict && result.summary.counts.rejected > 0) return kExitFindings;
-    return kExitClean;
+    return finish_run(options, result, o->json, o->strict, global);
   };
 }
 
