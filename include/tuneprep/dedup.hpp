@@ -52,6 +52,10 @@ class Hash128Table {
       }
     }
   }
+  // Asks for the cache line where find_or_insert(hash) starts looking (a hint; changes nothing).
+  void prefetch(const Hash128& hash) const {
+    __builtin_prefetch(&slots_[(hash.low == 0 && hash.high == 0 ? 1 : hash.low) & (slots_.size() - 1)], 1);
+  }
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
 
@@ -82,6 +86,7 @@ class ExactDeduplicator {
   // Returns the first occurrence when `hash` was seen before; otherwise records `source` as the
   // first occurrence and returns nullopt.
   std::optional<SourceLocation> insert(const Hash128& hash, const SourceLocation& source);
+  void prefetch(const Hash128& hash) const { table_.prefetch(hash); }
   size_t size() const { return table_.size(); }
   size_t memory_bytes() const { return table_.memory_bytes(); }
 

@@ -98,6 +98,9 @@ struct InputOptions {
   // SHA-256 runs at about 1.5 GB/s with SHA-NI, slower than framing: commands that do not
   // report input hashes (validate, stats) turn it off. raw_sha256() is then empty.
   bool compute_sha256 = true;
+  // Hash a file or stdin on a thread of its own (the bytes are copied to it in 1 MB blocks), so
+  // that the reading thread only reads and frames: for runs on more than one core.
+  bool hash_in_background = false;
 };
 OpenResult open_input(const InputFile& file, const InputOptions& options);
 
@@ -117,9 +120,12 @@ std::unique_ptr<ByteSource> memory_source(std::string_view bytes, size_t max_rea
 // signal handled by install_signal_cleanup; create() first removes stale temporaries of the same
 // name left by dead processes. Also computes the sha256 of everything written. A target that is a
 // device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: no temporary, no rename.
+// With `background`, a regular file is hashed and written by a thread of its own (1 MB blocks,
+// writeback started as it goes): the caller's thread only copies bytes into the buffer.
 class AtomicOutputFile {
  public:
-  static std::optional<AtomicOutputFile> create(const std::filesystem::path& final_path, IoError& error);
+  static std::optional<AtomicOutputFile> create(const std::filesystem::path& final_path, IoError& error,
+                                                bool background = false);
   AtomicOutputFile(AtomicOutputFile&&) noexcept;
   AtomicOutputFile& operator=(AtomicOutputFile&&) noexcept;
   ~AtomicOutputFile();
@@ -148,7 +154,7 @@ class AtomicOutputFile {
   uint64_t bytes_written_ = 0;
   std::string buffer_;
   struct Sha256State;
-  std::unique_ptr<Sha256State> sha_;
+  std::unique_ptr<Sha256State> sha_;  // hashes in the caller's thread, or holds the background worker
 };
 
 // Replaces a directory as a whole. open() takes an exclusive flock on ".NAME.lock" beside the

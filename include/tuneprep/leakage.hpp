@@ -24,6 +24,7 @@ namespace tuneprep {
 class SplitLeakageCounter {
  public:
   void add(const Hash128& content, Side side);
+  void prefetch(const Hash128& content) const { sides_.prefetch(content); }
   uint64_t exact() const { return both_; }
   uint64_t memory_bytes() const { return sides_.memory_bytes(); }
 

@@ -291,6 +291,8 @@ class ConflictGrouper {
 
   // Returns nullopt the first time a prompt is seen, else the first record with it.
   std::optional<ConflictHit> add(uint64_t id, TextKey prompt, uint64_t answer_hash);
+  // Asks for the cache line where add(…, prompt, …) starts looking (a hint; changes nothing).
+  void prefetch(TextKey prompt) const;
   // Groups with at least two distinct answers, ordered by their first id.
   std::vector<ConflictGroup> groups() const;
   uint64_t memory_bytes() const;

@@ -36,6 +36,7 @@ struct ReaderOptions {
   size_t read_chunk_bytes = 1u << 20;
   // Passed to open_input: hash the raw input for the manifest (see InputOptions).
   bool compute_sha256 = true;
+  bool hash_in_background = false;
   // Set from another thread to stop a run between batches (the Python module's Ctrl-C; the
   // command line is stopped by install_signal_cleanup instead): stream_records then ends with the
   // error "interrupted", and the run cleans up as after any I/O error.

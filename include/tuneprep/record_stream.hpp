@@ -59,10 +59,14 @@ inline unsigned resolve_jobs(unsigned jobs) {
 // Streams every record of `files`. `transform(record, result)` runs in parallel (it must only touch
 // its arguments and thread-local state; result objects are recycled from batch to batch, so it must
 // set every field it uses); `sink(record, result)` runs serially in input order and
-// returns false to stop early with an error it keeps itself. Returns the first I/O error.
-template <class Result, class Transform, class Sink>
+// returns false to stop early with an error it keeps itself. `prefetch(result)` is called a few
+// records ahead of the sink, so a sink whose tables miss the cache can ask for the lines it will
+// touch (it must not change anything). Returns the first I/O error.
+template <class Result, class Transform, class Sink, class Prefetch>
 std::optional<IoError> stream_records(const std::vector<InputFile>& files, const StreamOptions& options,
-                                      std::vector<StreamedInput>& inputs, Transform&& transform, Sink&& sink) {
+                                      std::vector<StreamedInput>& inputs, Transform&& transform, Sink&& sink,
+                                      Prefetch&& prefetch) {
+  constexpr size_t kPrefetchAhead = 8;
   using Clock = std::chrono::steady_clock;
   struct Work {
     RecordBatch batch;
@@ -166,7 +170,10 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
   auto sink_stage = [&](Work* work) {
     const auto started_batch = Clock::now();
     if (!stopped) {
-      for (size_t i = 0; i < work->batch.records.size(); ++i) {
+      const size_t count = work->batch.records.size();
+      for (size_t i = 0; i < std::min(kPrefetchAhead, count); ++i) prefetch(work->results[i]);
+      for (size_t i = 0; i < count; ++i) {
+        if (i + kPrefetchAhead < count) prefetch(work->results[i + kPrefetchAhead]);
         const Record& record = work->batch.records[i];
         ++inputs[record.source.file_index].records;
         if (!sink(record, work->results[i])) {
@@ -194,6 +201,13 @@ std::optional<IoError> stream_records(const std::vector<InputFile>& files, const
     options.timings->sink_seconds += sink_seconds;
   }
   return error;
+}
+
+template <class Result, class Transform, class Sink>
+std::optional<IoError> stream_records(const std::vector<InputFile>& files, const StreamOptions& options,
+                                      std::vector<StreamedInput>& inputs, Transform&& transform, Sink&& sink) {
+  return stream_records<Result>(files, options, inputs, std::forward<Transform>(transform), std::forward<Sink>(sink),
+                                [](const Result&) {});
 }
 
 }  // namespace tuneprep

@@ -46,6 +46,7 @@ class StatsCollector {
   // Adds one record's facts, in input order. The caller sets facts.duplicate, facts.conflict and
   // facts.validation first (it owns dedup, conflicts and the split).
   void add(const RecordFacts& facts) { accumulator_.add(facts); }
+  void prefetch(const RecordFacts& facts) const { accumulator_.prefetch(facts); }
 
   // The finished report; `files` names the inputs by file_index.
   StatsReport finish(std::vector<std::string> files) const;

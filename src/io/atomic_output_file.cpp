@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "io/block_worker.hpp"
 #include "io/sha256.hpp"
 #include "tuneprep/io.hpp"
 
@@ -48,9 +49,12 @@ void sync_directory(const std::filesystem::path& dir) {
 
 struct AtomicOutputFile::Sha256State {
   io_detail::Sha256 sha;
+  // With `background`: hashes and writes the full buffers; `sha` above is then unused.
+  std::unique_ptr<io_detail::BlockWorker> worker;
 };
 
-std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::path& final_path, IoError& error) {
+std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::path& final_path, IoError& error,
+                                                         bool background) {
   // Unique per process and per file; the pid keeps concurrent runs into one directory apart.
   static std::atomic<uint64_t> counter{0};
   std::string temp_name = ".";
@@ -90,6 +94,7 @@ std::optional<AtomicOutputFile> AtomicOutputFile::create(const std::filesystem::
   }
   file.buffer_.reserve(kWriteBuffer);
   file.sha_ = std::make_unique<Sha256State>();
+  if (background) file.sha_->worker = std::make_unique<io_detail::BlockWorker>(file.fd_, /*start_writeback=*/true);
   return std::optional<AtomicOutputFile>(std::move(file));
 }
 
@@ -130,6 +135,7 @@ AtomicOutputFile& AtomicOutputFile::operator=(AtomicOutputFile&& other) noexcept
 AtomicOutputFile::~AtomicOutputFile() { discard(); }
 
 void AtomicOutputFile::discard() noexcept {
+  if (sha_ && sha_->worker) sha_->worker.reset();  // joins: no write is left in flight on fd_
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -145,8 +151,13 @@ bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
     error = IoError{final_path_.string() + ": write after the file was finished"};
     return false;
   }
-  sha_->sha.update(bytes.data(), bytes.size());
   bytes_written_ += bytes.size();
+  if (sha_->worker) {
+    buffer_.append(bytes);
+    if (buffer_.size() >= kWriteBuffer) buffer_ = sha_->worker->submit(std::move(buffer_));
+    return true;
+  }
+  sha_->sha.update(bytes.data(), bytes.size());
   if (buffer_.size() + bytes.size() < kWriteBuffer) {
     buffer_.append(bytes);
     return true;
@@ -169,7 +180,14 @@ bool AtomicOutputFile::finish(IoError& error) {
     return true;  // already finished
   }
   int err = 0;
-  if (!write_all(fd_, buffer_.data(), buffer_.size(), err)) {
+  if (sha_->worker) {
+    if (!buffer_.empty()) buffer_ = sha_->worker->submit(std::move(buffer_));
+    err = sha_->worker->drain();
+    if (err != 0) {
+      error = IoError{errno_message(final_path_, err)};
+      return false;
+    }
+  } else if (!write_all(fd_, buffer_.data(), buffer_.size(), err)) {
     error = IoError{errno_message(final_path_, err)};
     return false;
   }
@@ -207,7 +225,13 @@ bool AtomicOutputFile::commit(IoError& error) {
   return true;
 }
 
-std::string AtomicOutputFile::sha256_hex() const { return sha_ ? sha_->sha.hex() : std::string(); }
+std::string AtomicOutputFile::sha256_hex() const {
+  if (!sha_) return std::string();
+  if (!sha_->worker) return sha_->sha.hex();
+  // Complete once finish() has handed over the last buffer (the manifest is built after it).
+  sha_->worker->drain();
+  return sha_->worker->sha().hex();
+}
 
 std::optional<std::string> sha256_file(const std::filesystem::path& path, IoError& error) {
   int fd;

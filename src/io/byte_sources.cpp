@@ -11,12 +11,14 @@
 #include <system_error>
 
 #include "io/prefixed_source.hpp"
+#include "io/block_worker.hpp"
 #include "io/sha256.hpp"
 #include "tuneprep/io.hpp"
 
 namespace tuneprep {
 namespace {
 
+using io_detail::BlockWorker;
 using io_detail::PrefixedSource;
 using io_detail::Sha256;
 
@@ -35,12 +37,19 @@ bool ends_with_ci(std::string_view text, std::string_view suffix) {
   return true;
 }
 
-// A file descriptor (a regular file, a pipe, stdin). Reads straight into the caller's buffer.
+// A file descriptor (a regular file, a pipe, stdin). Reads straight into the caller's buffer;
+// with a background hash the bytes are copied to the hashing thread in 1 MB blocks.
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd, bool owned, std::string name, bool hash)
-      : fd_(fd), owned_(owned), hash_(hash), name_(std::move(name)) {}
+  FileSource(int fd, bool owned, std::string name, bool hash, bool background)
+      : fd_(fd), owned_(owned), hash_(hash), name_(std::move(name)) {
+    if (hash && background) {
+      worker_ = std::make_unique<BlockWorker>(-1);
+      block_.reserve(BlockWorker::kBlockBytes);
+    }
+  }
   ~FileSource() override {
+    worker_.reset();  // joins the hashing thread
     if (owned_) ::close(fd_);
   }
 
@@ -50,7 +59,12 @@ class FileSource final : public ByteSource {
       const ssize_t n = ::read(fd_, buffer, capacity);
       if (n > 0) {
         consumed_ += static_cast<uint64_t>(n);
-        if (hash_) sha_.update(buffer, static_cast<size_t>(n));
+        if (worker_) {
+          block_.append(buffer, static_cast<size_t>(n));
+          if (block_.size() >= BlockWorker::kBlockBytes) block_ = worker_->submit(std::move(block_));
+        } else if (hash_) {
+          sha_.update(buffer, static_cast<size_t>(n));
+        }
         return static_cast<size_t>(n);
       }
       if (n == 0) {
@@ -64,7 +78,13 @@ class FileSource final : public ByteSource {
     }
   }
   uint64_t raw_bytes_consumed() const override { return consumed_; }
-  std::string raw_sha256() const override { return hash_ ? sha_.hex() : std::string(); }
+  std::string raw_sha256() const override {
+    if (!hash_) return std::string();
+    if (!worker_) return sha_.hex();
+    if (!block_.empty()) block_ = worker_->submit(std::move(block_));
+    worker_->drain();
+    return worker_->sha().hex();
+  }
 
  private:
   int fd_;
@@ -74,6 +94,9 @@ class FileSource final : public ByteSource {
   bool eof_ = false;
   uint64_t consumed_ = 0;
   Sha256 sha_;
+  // The background hash: bytes read but not yet handed over, and the thread that hashes them.
+  mutable std::string block_;
+  mutable std::unique_ptr<BlockWorker> worker_;
 };
 
 class MemorySource final : public ByteSource {
@@ -326,7 +349,8 @@ OpenResult open_input(const InputFile& file) { return open_input(file, InputOpti
 
 OpenResult open_input(const InputFile& file, const InputOptions& options) {
   if (file.path == "-") {
-    return decode_input(std::make_unique<FileSource>(STDIN_FILENO, false, "<stdin>", options.compute_sha256), "<stdin>",
+    return decode_input(std::make_unique<FileSource>(STDIN_FILENO, false, "<stdin>", options.compute_sha256,
+                                                    options.hash_in_background), "<stdin>",
                         file.compression);
   }
   int fd;
@@ -336,7 +360,7 @@ OpenResult open_input(const InputFile& file, const InputOptions& options) {
   if (fd < 0) return OpenResult{nullptr, IoError{errno_message(file.path, errno)}};
   // Inputs are read once front to back: let the kernel read ahead aggressively.
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return decode_input(std::make_unique<FileSource>(fd, true, file.path, options.compute_sha256), file.path,
+  return decode_input(std::make_unique<FileSource>(fd, true, file.path, options.compute_sha256, options.hash_in_background), file.path,
                       file.compression);
 }
 

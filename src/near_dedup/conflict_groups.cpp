@@ -61,20 +61,29 @@ struct ConflictGrouper::State {
     uint64_t answer = 0;
     uint32_t next = kNone;
   };
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
   std::vector<Prompt> prompts;    // in order of first appearance
   std::vector<Repeat> repeats;    // later records of a prompt, linked per prompt in input order
-  std::vector<uint32_t> table = std::vector<uint32_t>(1024, kNone);  // open addressing -> prompts
+  // Open addressing -> prompts: each slot holds 32 bits of the key's hash above the prompt's
+  // index, so a probe past another prompt's slot compares the tag and does not read `prompts`
+  // (a cache miss each): nearly every prompt is new, and a new one probes until an empty slot.
+  std::vector<uint64_t> table = std::vector<uint64_t>(1024, kEmpty);
   size_t conflicting = 0;
 
-  size_t bucket(const TextKey& key) const { return (key.low ^ (key.high * 0x9e3779b97f4a7c15ULL)) & (table.size() - 1); }
+  static uint64_t mix(const TextKey& key) { return key.low ^ (key.high * 0x9e3779b97f4a7c15ULL); }
+  size_t bucket(uint64_t h) const { return h & (table.size() - 1); }
+  static uint64_t slot(uint64_t h, uint32_t index) { return (h & 0xFFFFFFFF00000000ULL) | index; }
+  static bool tag_matches(uint64_t entry, uint64_t h) { return (entry >> 32) == (h >> 32); }
 
   void grow() {
-    std::vector<uint32_t> bigger(table.size() * 2, kNone);
+    std::vector<uint64_t> bigger(table.size() * 2, kEmpty);
     table.swap(bigger);
-    for (uint32_t p = 0; p < prompts.size(); ++p) {
-      size_t pos = bucket(prompts[p].key);
-      while (table[pos] != kNone) pos = (pos + 1) & (table.size() - 1);
-      table[pos] = p;
+    for (uint64_t entry : bigger) {
+      if (entry == kEmpty) continue;
+      const uint64_t h = mix(prompts[static_cast<uint32_t>(entry)].key);
+      size_t pos = bucket(h);
+      while (table[pos] != kEmpty) pos = (pos + 1) & (table.size() - 1);
+      table[pos] = entry;
     }
   }
 };
@@ -87,9 +96,11 @@ ConflictGrouper& ConflictGrouper::operator=(ConflictGrouper&&) noexcept = defaul
 std::optional<ConflictHit> ConflictGrouper::add(uint64_t id, TextKey prompt, uint64_t answer_hash) {
   State& s = *state_;
   if ((s.prompts.size() + 1) * 4 > s.table.size() * 3) s.grow();
-  size_t pos = s.bucket(prompt);
-  for (; s.table[pos] != kNone; pos = (pos + 1) & (s.table.size() - 1)) {
-    State::Prompt& entry = s.prompts[s.table[pos]];
+  const uint64_t h = State::mix(prompt);
+  size_t pos = s.bucket(h);
+  for (; s.table[pos] != State::kEmpty; pos = (pos + 1) & (s.table.size() - 1)) {
+    if (!State::tag_matches(s.table[pos], h)) continue;
+    State::Prompt& entry = s.prompts[static_cast<uint32_t>(s.table[pos])];
     if (!(entry.key == prompt)) continue;
     const auto repeat = static_cast<uint32_t>(s.repeats.size());
     s.repeats.push_back({id, answer_hash, kNone});
@@ -102,9 +113,14 @@ std::optional<ConflictHit> ConflictGrouper::add(uint64_t id, TextKey prompt, uin
     }
     return ConflictHit{entry.first_id, differs};
   }
-  s.table[pos] = static_cast<uint32_t>(s.prompts.size());
+  s.table[pos] = State::slot(h, static_cast<uint32_t>(s.prompts.size()));
   s.prompts.push_back({prompt, id, answer_hash, kNone, kNone, false});
   return std::nullopt;
+}
+
+void ConflictGrouper::prefetch(TextKey prompt) const {
+  const State& s = *state_;
+  __builtin_prefetch(&s.table[s.bucket(State::mix(prompt))], 1);
 }
 
 std::vector<ConflictGroup> ConflictGrouper::groups() const {
@@ -132,7 +148,7 @@ std::vector<ConflictGroup> ConflictGrouper::groups() const {
 uint64_t ConflictGrouper::memory_bytes() const {
   const State& s = *state_;
   return sizeof(State) + s.prompts.capacity() * sizeof(State::Prompt) + s.repeats.capacity() * sizeof(State::Repeat) +
-         s.table.capacity() * sizeof(uint32_t);
+         s.table.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace tuneprep

@@ -99,7 +99,7 @@ std::optional<IoError> check_replaceable(const fs::path& target, const std::stri
   return std::nullopt;
 }
 
-std::optional<IoError> OutputSet::open(const fs::path& dir, bool with_validation) {
+std::optional<IoError> OutputSet::open(const fs::path& dir, bool with_validation, bool background) {
   IoError error;
   for (const char* name : kNames) {
     if (!with_validation && std::string_view(name) == kValidationName) {
@@ -107,7 +107,7 @@ std::optional<IoError> OutputSet::open(const fs::path& dir, bool with_validation
       records_.push_back(0);
       continue;
     }
-    auto file = AtomicOutputFile::create(dir / name, error);
+    auto file = AtomicOutputFile::create(dir / name, error, background);
     if (!file) return error;
     files_.emplace_back(std::move(file));
     records_.push_back(0);

@@ -44,7 +44,8 @@ class OutputSet {
   enum Index { kTrain = 0, kValidation = 1, kRejected = 2, kDuplicates = 3 };
   static constexpr const char* kNames[] = {kTrainName, kValidationName, kRejectedName, kDuplicatesName};
 
-  std::optional<IoError> open(const std::filesystem::path& dir, bool with_validation);
+  // `background`: each file is hashed and written by a thread of its own (runs on several cores).
+  std::optional<IoError> open(const std::filesystem::path& dir, bool with_validation, bool background = false);
   bool write(Index index, std::string_view line, IoError& error) {
     ++records_[index];
     return files_[index]->write(line, error);

@@ -236,6 +236,8 @@ class PrepareRun {
     StreamOptions stream;
     stream.reader = options_.reader;
     stream.jobs = options_.jobs;
+    // On more than one core the input's sha256 leaves the serial read stage.
+    stream.reader.hash_in_background = resolve_jobs(options_.jobs) > 1;
     stream.progress = progress;
     stream.timings = timings;
     return stream;
@@ -243,6 +245,15 @@ class PrepareRun {
 
   std::optional<IoError> find_conflicting_ids();
   bool route(const Record& record, RecordAnalysis& analysis);
+  // The table slots route() will look up for this record: asked for a few records ahead, since
+  // with a million distinct examples each lookup is a cache miss.
+  void prefetch(const RecordAnalysis& analysis) const {
+    if (analysis.rejected) return;
+    if (options_.dedup != DedupMode::kNone) deduplicator_.prefetch(analysis.hash);
+    if (analysis.has_conflict_keys) grouper_.prefetch(analysis.prompt_key);
+    leakage_.prefetch(analysis.hash);
+    stats_->prefetch(analysis.facts);
+  }
   bool write_duplicate(const Record& record, const SourceLocation& first, std::string_view kind, double similarity);
   bool reject_conflict(const Record& record, RecordFacts& facts, const SourceLocation& first);
   bool write(OutputSet::Index index, std::string_view line);
@@ -477,7 +488,10 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
 
 std::optional<IoError> PrepareRun::open_stages() {
   stats_.emplace(make_collector());
-  if (auto error = outputs_.open(output_dir_.staging(), options_.val_ratio > 0.0)) return error;
+  // On more than one core the sha256 and write(2) of the outputs leave the serial write stage.
+  if (auto error = outputs_.open(output_dir_.staging(), options_.val_ratio > 0.0, resolve_jobs(options_.jobs) > 1)) {
+    return error;
+  }
   if (options_.dedup == DedupMode::kNear) {
     near_.emplace(options_.near, files_);
     if (options_.val_ratio > 0.0) {
@@ -505,8 +519,9 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
     return ok;
   };
   std::vector<StreamedInput> streamed;
-  std::optional<IoError> error =
-      stream_records<RecordAnalysis>(files_, stream_options(progress, &timings), streamed, transform, sink);
+  std::optional<IoError> error = stream_records<RecordAnalysis>(
+      files_, stream_options(progress, &timings), streamed, transform, sink,
+      [&](const RecordAnalysis& analysis) { prefetch(analysis); });
   if (!error) error = std::move(write_error_);
   if (error) return error;
   clock_.add(kRead, timings.read_seconds, 0);

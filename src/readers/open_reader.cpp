@@ -68,7 +68,7 @@ ReaderResult open_reader(std::unique_ptr<ByteSource> source, std::string_view pa
 }
 
 ReaderResult open_reader(const InputFile& file, uint32_t file_index, const ReaderOptions& options) {
-  OpenResult opened = open_input(file, InputOptions{options.compute_sha256});
+  OpenResult opened = open_input(file, InputOptions{options.compute_sha256, options.hash_in_background});
   if (opened.error) return ReaderResult{nullptr, std::move(opened.error)};
   return open_reader(std::move(opened.source), file.path, file.format, file.format_from_content, file_index, options);
 }
