@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -140,6 +141,60 @@ TEST_CASE("Refusal boilerplate is found in the first 200 bytes only") {
   }
   CHECK_FALSE(is_refusal(std::string(195, '.') + "I can't help"));  // starts inside, ends past byte 200
   CHECK_FALSE(is_refusal(std::string(300, 'x') + " as an AI language model"));
+}
+
+// The definition is_refusal's prefilter must agree with: a phrase of the list at any word start
+// (no ASCII letter before it) of the first 200 bytes, compared case-folded with ’ read as '.
+bool refusal_by_definition(std::string_view answer) {
+  static const char* const phrases[] = {
+      "as an ai language model",  "as a language model",     "as an ai model",     "as an ai assistant, i",
+      "i'm sorry, but i can",     "i am sorry, but i can",   "i'm sorry, i can't", "i'm sorry, but as an ai",
+      "i apologize, but i can",   "i cannot help with",      "i can't help with",  "i cannot assist with",
+      "i can't assist with",      "i'm unable to help",      "i am unable to help", "i'm not able to help",
+      "i cannot fulfill",         "i can't fulfill",         "i won't be able to help", "i must decline",
+      "i'm not able to provide",  "i cannot comply",         "i can't comply"};
+  size_t end = std::min<size_t>(answer.size(), 200);
+  while (end > 0 && end < answer.size() && (static_cast<unsigned char>(answer[end]) & 0xC0) == 0x80) --end;
+  const std::string_view head = answer.substr(0, end);
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (i > 0 && std::isalpha(static_cast<unsigned char>(head[i - 1]))) continue;
+    std::string folded;
+    for (size_t k = i; k < head.size(); ++k) {
+      if (head.substr(k, 3) == "\xE2\x80\x99") {
+        folded += '\'';
+        k += 2;
+      } else {
+        folded += static_cast<char>(std::tolower(static_cast<unsigned char>(head[k])));
+      }
+    }
+    for (const char* phrase : phrases) {
+      if (std::string_view(folded).starts_with(phrase)) return true;
+    }
+  }
+  return false;
+}
+
+TEST_CASE("The refusal prefilter finds exactly what the phrase list defines (random texts)") {
+  // Pieces that make near misses likely: the phrases' words, their capitals, apostrophes, letters
+  // glued before "i", bytes of other scripts, and every offset inside the 16-byte blocks.
+  const std::vector<std::string> pieces = {
+      "I", "i", "as", "As", "a", "A", " ", " ", " ", "'", "\xE2\x80\x99", "\xE2", "m", "am", "an", "ai", "AI",
+      "sorry,", "but", "can", "can't", "cannot", "help", "with", "won't", "must", "decline", "apologize,",
+      "language", "model", "x", "\xC3\xA9", ".", ",", "unable", "to", "not", "able", "provide", "comply", "fulfill",
+      "assistant,", "be", std::string(1, '\0'), " I can't help with", "I’m sorry, but I can", " As an AI model",
+      " as a language model", "I must decline", " i cannot comply", "I'm not able to", " As an AI assistant, I"};
+  std::srand(7);
+  int found = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int count = std::rand() % 80;
+    for (int k = 0; k < count; ++k) text += pieces[static_cast<size_t>(std::rand()) % pieces.size()];
+    INFO(text);
+    const bool expected = refusal_by_definition(text);
+    found += expected;
+    REQUIRE(is_refusal(text) == expected);
+  }
+  CHECK(found > 50);  // the generator does produce refusals
 }
 
 TEST_CASE("Scripts count letters per Unicode script, most letters first") {

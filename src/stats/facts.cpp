@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <unicode/uscript.h>
 #include <xxhash.h>
 
@@ -265,12 +269,64 @@ std::string answer_opening(std::string_view text, uint32_t words) {
   return out;
 }
 
-bool is_refusal(std::string_view answer) {
-  // The longest phrase, with every apostrophe spelled as the 3-byte ’: enough raw bytes to fold
-  // at a candidate position.
-  constexpr size_t kPhraseBytes = 48;
-  const std::string_view head = head_of(answer, kRefusalWindow);
+namespace {
+
+// The longest phrase, with every apostrophe spelled as the 3-byte ’: enough raw bytes to fold
+// at a candidate position.
+constexpr size_t kPhraseBytes = 48;
+
+// Folds the text at `i` and compares it with the phrases that start with `c` ('a' or 'i').
+bool refusal_at(std::string_view head, size_t i, char c) {
   char buffer[kPhraseBytes];
+  const std::string_view window = head.substr(i, kPhraseBytes);
+  const std::string_view rest(buffer, fold_for_matching(window, buffer));
+  for (std::string_view phrase : kRefusalPhrases) {
+    if (phrase.front() == c && rest.starts_with(phrase)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_refusal(std::string_view answer) {
+  const std::string_view head = head_of(answer, kRefusalWindow);
+  // Every phrase starts a word with "as a" or with "i" followed by an apostrophe, or by a space
+  // and then a, c, w or m (am, apologize, can…, won't, must): only such positions are folded and
+  // compared. Found 16 bytes at a time from shifted loads of a zero-padded copy (a zero past the
+  // end never completes a pattern; the byte before the text reads as a zero, not a letter).
+#if defined(__SSE2__)
+  alignas(16) char padded[kRefusalWindow + 32] = {};
+  std::memcpy(padded + 1, head.data(), head.size());
+  const char* p = padded + 1;
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  for (size_t base = 0; base < head.size(); base += 16) {
+    const auto load = [&](ptrdiff_t offset) {
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + static_cast<ptrdiff_t>(base) + offset));
+    };
+    const __m128i before = _mm_or_si128(load(-1), case_bit);
+    const __m128i c0 = _mm_or_si128(load(0), case_bit);
+    const __m128i raw1 = load(1);
+    const __m128i c1 = _mm_or_si128(raw1, case_bit);
+    const __m128i c2 = _mm_or_si128(load(2), case_bit);
+    const __m128i c3 = _mm_or_si128(load(3), case_bit);
+    // An ASCII letter before: 'a'..'z' after folding (bytes >= 0x80 are negative as signed).
+    const __m128i letter_before = _mm_and_si128(_mm_cmpgt_epi8(before, _mm_set1_epi8('a' - 1)),
+                                                _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), before));
+    const __m128i as_a = _mm_and_si128(_mm_and_si128(eq(c0, 'a'), eq(c1, 's')), _mm_and_si128(eq(c2, ' '), eq(c3, 'a')));
+    const __m128i i_space = _mm_and_si128(
+        eq(raw1, ' '), _mm_or_si128(_mm_or_si128(eq(c2, 'a'), eq(c2, 'c')), _mm_or_si128(eq(c2, 'w'), eq(c2, 'm'))));
+    const __m128i i_apostrophe = _mm_or_si128(eq(raw1, '\''), eq(raw1, '\xE2'));
+    const __m128i i_word = _mm_and_si128(eq(c0, 'i'), _mm_or_si128(i_space, i_apostrophe));
+    auto mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_andnot_si128(letter_before, _mm_or_si128(as_a, i_word))));
+    for (; mask != 0; mask &= mask - 1) {
+      const size_t i = base + static_cast<size_t>(std::countr_zero(mask));
+      if (i + 2 >= head.size()) return false;  // every phrase is longer
+      if (refusal_at(head, i, static_cast<char>(head[i] | 0x20))) return true;
+    }
+  }
+  return false;
+#else
   // Every phrase starts a word with "as" or "i" followed by a space or an apostrophe: only those
   // positions are folded and compared. They are found eight bytes at a time: a byte is 'a' or 'A'
   // exactly when (byte | 0x20) == 'a', and an exact zero-byte test flags where the XOR is zero.
@@ -303,14 +359,11 @@ bool is_refusal(std::string_view answer) {
       const char third = static_cast<char>(head[i + 2] | 0x20);
       if (c == 'a' && (third != ' ' || i + 3 >= head.size() || (head[i + 3] | 0x20) != 'a')) continue;
       if (c == 'i' && next == ' ' && third != 'a' && third != 'c' && third != 'w' && third != 'm') continue;
-      const std::string_view window = head.substr(i, kPhraseBytes);
-      const std::string_view rest(buffer, fold_for_matching(window, buffer));
-      for (std::string_view phrase : kRefusalPhrases) {
-        if (phrase.front() == c && rest.starts_with(phrase)) return true;
-      }
+      if (refusal_at(head, i, c)) return true;
     }
   }
   return false;
+#endif
 }
 
 std::vector<ScriptChars> scripts_of(std::string_view text) {
