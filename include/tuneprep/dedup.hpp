@@ -52,6 +52,17 @@ class Hash128Table {
       }
     }
   }
+  // The value of `hash`, or nullptr when it was never inserted.
+  Value* find(const Hash128& raw_hash) {
+    Hash128 hash = raw_hash;
+    if (hash.low == 0 && hash.high == 0) hash.low = 1;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash.low & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.hash == hash) return &slot.value;
+      if (slot.hash.low == 0 && slot.hash.high == 0) return nullptr;
+    }
+  }
   // Asks for the cache line where find_or_insert(hash) starts looking (a hint; changes nothing).
   void prefetch(const Hash128& hash) const {
     __builtin_prefetch(&slots_[(hash.low == 0 && hash.high == 0 ? 1 : hash.low) & (slots_.size() - 1)], 1);
@@ -87,12 +98,19 @@ class ExactDeduplicator {
   // first occurrence and returns nullopt.
   std::optional<SourceLocation> insert(const Hash128& hash, const SourceLocation& source);
   void prefetch(const Hash128& hash) const { table_.prefetch(hash); }
+  // Adds `side_bit` (1 train, 2 validation) to the split sides recorded for `hash` and returns
+  // the bits before; nullopt when `hash` was never inserted. Lets prepare count leakage over this
+  // table, which already holds every kept hash, instead of a second table of the same keys.
+  std::optional<uint8_t> add_side(const Hash128& hash, uint8_t side_bit);
   size_t size() const { return table_.size(); }
   size_t memory_bytes() const { return table_.memory_bytes(); }
 
  private:
+  // The line's top two bits hold the split sides (add_side): 32 bytes a slot either way.
+  static constexpr int kSidesShift = 62;
+  static constexpr uint64_t kLineMask = (uint64_t{1} << kSidesShift) - 1;
   struct FirstSeen {
-    uint64_t line = 0;
+    uint64_t line_and_sides = 0;
     uint32_t file_index = 0;
     uint32_t column = 0;
   };

@@ -24,6 +24,9 @@ namespace tuneprep {
 class SplitLeakageCounter {
  public:
   void add(const Hash128& content, Side side);
+  // The same count kept in `dedup`, which holds every kept hash already (prepare with exact
+  // dedup): no second table of the same keys (48 MB for a million examples).
+  void add(ExactDeduplicator& dedup, const Hash128& content, Side side);
   void prefetch(const Hash128& content) const { sides_.prefetch(content); }
   uint64_t exact() const { return both_; }
   uint64_t memory_bytes() const { return sides_.memory_bytes(); }

@@ -134,14 +134,22 @@ std::optional<SourceLocation> ExactDeduplicator::insert(const Hash128& hash, con
   bool inserted = false;
   FirstSeen& first = table_.find_or_insert(hash, inserted);
   if (inserted) {
-    first = FirstSeen{source.line, source.file_index, source.column};
+    first = FirstSeen{source.line & kLineMask, source.file_index, source.column};
     return std::nullopt;
   }
   SourceLocation location;
   location.file_index = first.file_index;
-  location.line = first.line;
+  location.line = first.line_and_sides & kLineMask;
   location.column = first.column;
   return location;
+}
+
+std::optional<uint8_t> ExactDeduplicator::add_side(const Hash128& hash, uint8_t side_bit) {
+  FirstSeen* first = table_.find(hash);
+  if (first == nullptr) return std::nullopt;
+  const auto before = static_cast<uint8_t>(first->line_and_sides >> kSidesShift);
+  first->line_and_sides |= static_cast<uint64_t>(side_bit & 3) << kSidesShift;
+  return before;
 }
 
 }  // namespace tuneprep

@@ -23,6 +23,16 @@ void SplitLeakageCounter::add(const Hash128& hash, Side side) {
   sides |= bit;
 }
 
+void SplitLeakageCounter::add(ExactDeduplicator& dedup, const Hash128& hash, Side side) {
+  const uint8_t bit = side == Side::kTrain ? 1 : 2;
+  const std::optional<uint8_t> before = dedup.add_side(hash, bit);
+  if (!before) {
+    add(hash, side);  // not in the dedup table: counted here instead
+    return;
+  }
+  if (*before != 3 && (*before | bit) == 3) ++both_;
+}
+
 namespace {
 
 // What the parallel stage computes for one record of either file.

@@ -251,7 +251,7 @@ class PrepareRun {
     if (analysis.rejected) return;
     if (options_.dedup != DedupMode::kNone) deduplicator_.prefetch(analysis.hash);
     if (analysis.has_conflict_keys) grouper_.prefetch(analysis.prompt_key);
-    leakage_.prefetch(analysis.hash);
+    if (options_.dedup == DedupMode::kNone) leakage_.prefetch(analysis.hash);
     stats_->prefetch(analysis.facts);
   }
   bool write_duplicate(const Record& record, const SourceLocation& first, std::string_view kind, double similarity);
@@ -462,7 +462,11 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
 
   clock_.start(kSplit);
   const Side side = splitter_.assign(id, analysis.hash, hit ? hit->first_id : id);
-  leakage_.add(analysis.hash, side);
+  if (options_.dedup != DedupMode::kNone) {
+    leakage_.add(deduplicator_, analysis.hash, side);
+  } else {
+    leakage_.add(analysis.hash, side);
+  }
   facts.validation = side == Side::kValidation;
   for (RuleId rule : analysis.fixed_rules) ++summary_.fixes_by_rule[std::string(rule_name(rule))];
   if (analysis.tokens.truncated) ++summary_.truncated;
