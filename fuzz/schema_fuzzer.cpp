@@ -1,12 +1,14 @@
 // Fuzzes normalization, the writers and the safe fixes: no crash on any bytes, every clean example
 // written as openai-chat or dpo must read back as the same example, and the fixes are idempotent
-// (a fixed example has nothing left to fix) and keep the example writable.
+// (a fixed example has nothing left to fix) and keep the example writable. A record the normalizer
+// calls keys_known must hold no key the unknown-key check would report (the check skips it).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include <simdjson.h>
 
+#include "tuneprep/checks.hpp"
 #include "tuneprep/fixes.hpp"
 #include "tuneprep/schema.hpp"
 
@@ -46,6 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Normalizer normalizer(NormalizeOptions{});
   std::string_view text(reinterpret_cast<const char*>(data), size);
   NormalizeResult result = normalizer.normalize(make_record(text));
+  if (result.keys_known && result.example) {
+    static const RuleConfig rules;
+    std::vector<Diagnostic> unknown;
+    check_unknown_keys(text, result.example->format, rules, unknown);
+    if (!unknown.empty()) std::abort();
+  }
   if (!result.example || result.has_error()) return 0;
   check_round_trip(normalizer, *result.example, OutputFormat::kOpenAiChat);
   check_round_trip(normalizer, *result.example, OutputFormat::kDpo);

@@ -766,3 +766,35 @@ TEST_CASE("message tags read turns under other keys and role names (LLaMA-Factor
         "missing \"role\" (the message has keys \"speaker\", \"text\"; --map role_tag=KEY --map content_tag=KEY "
         "read other keys)");
 }
+
+TEST_CASE("keys_known: set only for OpenAI chat whose every key the format defines") {
+  Normalizer normalizer{NormalizeOptions{}};
+  auto known = [&](std::string_view text) {
+    NormalizeResult result = normalizer.normalize(json_record(text));
+    REQUIRE(result.example);
+    return result.keys_known;
+  };
+  const std::string chat =
+      R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"q","name":"n"},)"
+      R"({"role":"assistant","content":"a","weight":1}],"tools":[],"parallel_tool_calls":false})";
+  CHECK(known(chat));
+  CHECK(known(R"({"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,)"
+              R"("tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+              R"({"role":"tool","tool_call_id":"c","content":"r"},{"role":"assistant","content":"a"}]})"));
+  // Any other key, at the top or in one message, leaves the decision to the unknown-key scan.
+  CHECK_FALSE(known(R"({"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}],"id":7})"));
+  CHECK_FALSE(known(R"({"messages":[{"role":"user","content":"q","extra":1},{"role":"assistant","content":"a"}]})"));
+  CHECK_FALSE(known(R"({"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","x\u0079":1}]})"));
+  CHECK_FALSE(known(R"({"messages":[{"from":"human","value":"q"},{"role":"assistant","content":"a"}]})"));
+  // Other shapes are always scanned.
+  CHECK_FALSE(known(R"({"prompt":"q","completion":"a"})"));
+  CHECK_FALSE(known(R"({"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}]})"));
+  // A key mapping changes which keys are known: scanned too.
+  NormalizeOptions mapped;
+  mapped.key_map.push_back(KeyMapping{"messages", "turns"});
+  Normalizer mapped_normalizer{mapped};
+  NormalizeResult result =
+      mapped_normalizer.normalize(json_record(R"({"turns":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]})"));
+  REQUIRE(result.example);
+  CHECK_FALSE(result.keys_known);
+}

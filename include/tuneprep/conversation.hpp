@@ -45,6 +45,14 @@ enum class SourceFormat : uint8_t {
 };
 std::string_view source_format_name(SourceFormat format);
 
+// The keys the OpenAI chat format defines, at the top and in a message; unknown-key reports any
+// other (the other shapes' lists live with that check). The normalizer notes when a record holds
+// no other key, so the check need not scan the raw record again.
+inline constexpr std::string_view kOpenAiChatTopKeys[] = {"messages", "tools", "functions", "parallel_tool_calls",
+                                                          "label"};
+inline constexpr std::string_view kOpenAiMessageKeys[] = {"role",       "content",       "name",        "weight",
+                                                          "tool_calls", "function_call", "tool_call_id"};
+
 enum class ExampleKind : uint8_t { kChat, kPreference };
 
 // A normalized example. For kChat, `messages` is the whole conversation. For kPreference,

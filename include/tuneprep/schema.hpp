@@ -55,6 +55,11 @@ struct NormalizeOptions {
 struct NormalizeResult {
   std::optional<Example> example;
   std::vector<Diagnostic> diagnostics;
+  // Set when the record is OpenAI chat read without a key mapping and every key it holds, at the
+  // top and in each message, is one the format defines (kOpenAiChatTopKeys, kOpenAiMessageKeys):
+  // the unknown-key check then has nothing to find and skips its scan of the raw record. False
+  // says nothing (the check runs).
+  bool keys_known = false;
   bool has_error() const;
 };
 

@@ -19,11 +19,10 @@ using Keys = std::span<const std::string_view>;
 
 // The keys each input shape defines (what the Normalizer reads); anything else is dropped.
 // OpenAI chat fine-tuning format: messages, tools, functions (legacy), parallel_tool_calls.
-constexpr std::string_view kChatTop[] = {"messages", "tools", "functions", "parallel_tool_calls", "label"};
+constexpr const auto& kChatTop = kOpenAiChatTopKeys;
 // Inside a DPO `input`: the chat's keys but KTO's label.
 constexpr std::string_view kDpoInput[] = {"messages", "tools", "functions", "parallel_tool_calls"};
-constexpr std::string_view kChatMessage[] = {"role", "content", "name", "weight",
-                                             "tool_calls", "function_call", "tool_call_id"};
+constexpr const auto& kChatMessage = kOpenAiMessageKeys;
 constexpr std::string_view kDpoTop[] = {"input", "preferred_output", "non_preferred_output"};
 // prompt/completion and the aliases it is read from (prompt/response, question/answer, ...);
 // Alpaca with its answer aliases. `label` is KTO's.

@@ -261,6 +261,7 @@ bool read_openai_message(simdjson::dom::object object, Origin origin, MapContext
   Message message;
   element role_value;
   bool has_role = false;
+  bool other_key = false;
   for (const auto& field : object) {
     std::string_view key = field.key;
     if (key == "role") {
@@ -280,8 +281,11 @@ bool read_openai_message(simdjson::dom::object object, Origin origin, MapContext
     } else if (key == "function_call") {
       read_optional_json(field.value, origin, key, element_type::OBJECT, "an object", ctx,
                          message.function_call_json);
+    } else {
+      other_key = true;  // not one of kOpenAiMessageKeys: the unknown-key check scans the record
     }
   }
+  if (!other_key) ++ctx.known_key_messages;
   if (!has_role) {
     report_missing_role(object, origin, "role", ctx);
     return false;

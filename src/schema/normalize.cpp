@@ -282,6 +282,23 @@ struct Normalizer::Impl {
   void normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped, bool& mapped_ok);
 };
 
+namespace {
+
+bool is_chat_top_key(std::string_view key) {
+  return std::find(std::begin(kOpenAiChatTopKeys), std::end(kOpenAiChatTopKeys), key) != std::end(kOpenAiChatTopKeys);
+}
+
+bool every_key_known(const TopFields& top) { return std::all_of(top.keys.begin(), top.keys.end(), is_chat_top_key); }
+
+// The elements of the record's `messages` array (each must have been read as a clean OpenAI message).
+size_t message_count(const TopFields& top) {
+  simdjson::dom::array array;
+  if (!top.has(TopKey::kMessages) || top.get(TopKey::kMessages).get_array().get(array)) return SIZE_MAX;
+  return array.size();
+}
+
+}  // namespace
+
 void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped,
                                       bool& mapped_ok) {
   const std::string& text = record.text;
@@ -338,6 +355,9 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
                  options.drop_placeholder_input, text, &tags};
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
+  if (shape == DetectedShape::kOpenAiChat && options.key_map.empty()) {
+    result.keys_known = every_key_known(top) && ctx.known_key_messages == message_count(top);
+  }
 }
 
 Normalizer::Normalizer(NormalizeOptions options) : impl_(std::make_unique<Impl>()) {

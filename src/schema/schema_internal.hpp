@@ -102,6 +102,9 @@ struct MapContext {
   bool drop_placeholder_input = false;  // NormalizeOptions::drop_placeholder_input
   std::string_view record_text = {};    // the JSON record as written (a number's literal), "" for CSV
   const MessageTags* tags = nullptr;     // --map role_tag=... etc.; null = the defaults
+  // Messages read as OpenAI messages holding only keys of kOpenAiMessageKeys (see
+  // NormalizeResult::keys_known).
+  uint32_t known_key_messages = 0;
 
   // The pointer of a top-level field, as the record spells its key.
   std::string_view top_pointer(TopKey key) const;
