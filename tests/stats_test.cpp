@@ -197,6 +197,31 @@ TEST_CASE("The refusal prefilter finds exactly what the phrase list defines (ran
   CHECK(found > 50);  // the generator does produce refusals
 }
 
+TEST_CASE("Latin letters are counted alike by the 16-byte, 8-byte and byte paths (random texts)") {
+  std::srand(11);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    uint64_t letters = 0;
+    const int length = std::rand() % 90;
+    for (int k = 0; k < length; ++k) {
+      const int pick = std::rand() % 40;
+      if (pick == 0) {
+        text += "\xC3\xA9";  // é: Latin, not ASCII
+        ++letters;
+      } else {
+        const char c = static_cast<char>(0x20 + std::rand() % 95);
+        text += c;
+        letters += std::isalpha(static_cast<unsigned char>(c)) != 0;
+      }
+    }
+    INFO(text);
+    const std::vector<ScriptChars> scripts = scripts_of(text);
+    const uint64_t latin = scripts.empty() ? 0 : scripts.front().chars;
+    CHECK(latin == letters);
+    CHECK(scripts.size() <= 1);
+  }
+}
+
 TEST_CASE("Scripts count letters per Unicode script, most letters first") {
   const std::vector<ScriptChars> s = scripts_of("Hello мир, 猫! 123");
   REQUIRE(s.size() == 3);

@@ -203,6 +203,22 @@ uint64_t scan_text(std::string_view text, std::vector<std::pair<int, uint64_t>>&
   const size_t size = text.size();
   size_t i = 0;
   while (i < size) {
+#if defined(__SSE2__)
+    if (i + 16 <= size) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+      if (_mm_movemask_epi8(v) == 0) {  // 16 ASCII bytes: count the letters (signed compares hold below 0x80)
+        const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                             _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), folded));
+        const __m128i sums = _mm_sad_epu8(_mm_and_si128(letter, _mm_set1_epi8(1)), _mm_setzero_si128());
+        ascii_letters += static_cast<uint64_t>(_mm_cvtsi128_si32(sums)) +
+                         static_cast<uint64_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+        code_points += 16;
+        i += 16;
+        continue;
+      }
+    }
+#endif
     if (i + 8 <= size) {
       uint64_t w;
       std::memcpy(&w, data + i, 8);
