@@ -153,7 +153,7 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
   out.has_conflict_keys = false;
   out.shingles = 0;
   out.line.clear();
-  out.facts = RecordFacts{};
+  reset_facts(out.facts);  // keeps its vectors' capacity for this slot's next record
 
   Local& local = locals.local();
   NormalizeResult normalized = local.normalizer.normalize(record);
@@ -292,7 +292,7 @@ void RecordAnalyzer::Impl::accept(const Record& record, Local& local, Example& e
     out.shingles = options.near->compute(local.comparison.text, out.signature, local.signature);
   }
   if (options.facts) {
-    out.facts = facts_from_example(example, *options.facts);
+    facts_from_example(example, *options.facts, out.facts);
     out.facts.file_index = record.source.file_index;
     add_warning_rules(diagnostics, out.facts);
     if (options.tokens) {

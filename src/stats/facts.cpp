@@ -390,10 +390,42 @@ std::vector<ScriptChars> scripts_of(std::string_view text) {
   return out;
 }
 
+void reset_facts(RecordFacts& facts) {
+  std::vector<std::string> reject_rules = std::move(facts.reject_rules);
+  std::vector<std::string> warning_rules = std::move(facts.warning_rules);
+  std::vector<MessageFacts> messages = std::move(facts.messages);
+  std::string system_prompt_head = std::move(facts.system_prompt_head);
+  std::vector<std::string> answer_openings = std::move(facts.answer_openings);
+  std::vector<uint64_t> answer_opening_hashes = std::move(facts.answer_opening_hashes);
+  std::vector<ScriptChars> scripts = std::move(facts.scripts);
+  facts = RecordFacts{};  // every other field, present and future, back to its default
+  reject_rules.clear();
+  warning_rules.clear();
+  messages.clear();
+  system_prompt_head.clear();
+  answer_openings.clear();
+  answer_opening_hashes.clear();
+  scripts.clear();
+  facts.reject_rules = std::move(reject_rules);
+  facts.warning_rules = std::move(warning_rules);
+  facts.messages = std::move(messages);
+  facts.system_prompt_head = std::move(system_prompt_head);
+  facts.answer_openings = std::move(answer_openings);
+  facts.answer_opening_hashes = std::move(answer_opening_hashes);
+  facts.scripts = std::move(scripts);
+}
+
 RecordFacts facts_from_example(const Example& example, const FactsOptions& options) {
   RecordFacts facts;
+  facts_from_example(example, options, facts);
+  return facts;
+}
+
+void facts_from_example(const Example& example, const FactsOptions& options, RecordFacts& facts) {
+  reset_facts(facts);
   facts.format = example.format;
-  std::vector<std::pair<int, uint64_t>> script_codes;
+  thread_local std::vector<std::pair<int, uint64_t>> script_codes;
+  script_codes.clear();
 
   facts.messages.reserve(example.messages.size() + example.preferred.size() + example.non_preferred.size());
   auto add_messages = [&](const std::vector<Message>& messages) {
@@ -415,7 +447,7 @@ RecordFacts facts_from_example(const Example& example, const FactsOptions& optio
     facts.has_system_prompt = true;
     facts.system_prompt_hash = XXH3_64bits(prompt.data(), prompt.size());
     facts.system_prompt_chars = count_code_points(prompt);
-    facts.system_prompt_head = std::string(head_of(prompt, options.system_prompt_head_bytes));
+    facts.system_prompt_head.assign(head_of(prompt, options.system_prompt_head_bytes));
     break;
   }
 
@@ -461,7 +493,6 @@ RecordFacts facts_from_example(const Example& example, const FactsOptions& optio
     }
   }
   if (options.scripts) add_script(facts.scripts, script_codes);
-  return facts;
 }
 
 }  // namespace tuneprep
