@@ -9,6 +9,7 @@
 
 #include "backend/backend_internal.hpp"
 #include "temp_dir.hpp"
+#include "tuneprep/config_file.hpp"
 
 using namespace tuneprep::backend;
 
@@ -140,8 +141,20 @@ TEST_CASE("API errors: message, code and problem details; format names status an
   CHECK(t.message == "<html>Bad gateway</html>");
 }
 
+namespace {
+
+// find_profile over a tuneprep.toml text, parsed as the commands parse it (bounded, once).
+Result<BackendProfile> profile_from_toml(std::string_view name, std::string_view toml_text, std::string_view source_name) {
+  tuneprep::ConfigFile config;
+  const auto error = tuneprep::parse_config_text(toml_text, source_name, config);
+  REQUIRE_FALSE(error);
+  return tuneprep::backend::find_profile(name, config);
+}
+
+}  // namespace
+
 TEST_CASE("Profiles: openai built in, [backend.NAME] tables, unknown keys and names refused") {
-  auto openai = find_profile("openai", "", "");
+  auto openai = profile_from_toml("openai", "", "");
   REQUIRE(openai);
   CHECK(openai.value->base_url == "https://api.openai.com/v1");
   CHECK(openai.value->auth_header == "Authorization");
@@ -154,7 +167,7 @@ path_prefix = "openai/"
 api_key_env = "LOCAL_KEY"
 models = ["llama-3-8b"]
 )";
-  auto local = find_profile("local", toml, "tuneprep.toml");
+  auto local = profile_from_toml("local", toml, "tuneprep.toml");
   REQUIRE(local);
   CHECK(local.value->base_url == "http://127.0.0.1:8000/v1");
   CHECK(local.value->auth_header == "api-key");
@@ -162,14 +175,27 @@ models = ["llama-3-8b"]
   CHECK(local.value->path_prefix == "/openai");
   CHECK(local.value->api_key_env == "LOCAL_KEY");
   CHECK(local.value->models == std::vector<std::string>{"llama-3-8b"});
-  auto missing = find_profile("other", toml, "tuneprep.toml");
+  auto missing = profile_from_toml("other", toml, "tuneprep.toml");
   REQUIRE(missing.error);
   CHECK(missing.error->message.find("known: openai, local") != std::string::npos);
-  auto bad = find_profile("x", "[backend.x]\nbase_url = 3\n", "t.toml");
+  auto bad = profile_from_toml("x", "[backend.x]\nbase_url = 3\n", "t.toml");
   REQUIRE(bad.error);
   CHECK(bad.error->message == "t.toml: backend.x.base_url must be a string");
-  CHECK(find_profile("x", "[backend.x]\nurl = \"u\"\n", "t.toml").error->message.find("url is not a known key") !=
+  CHECK(profile_from_toml("x", "[backend.x]\nurl = \"u\"\n", "t.toml").error->message.find("url is not a known key") !=
         std::string::npos);
+  // No file: the built-in profile, and a name it lacks points at tuneprep.toml.
+  CHECK(tuneprep::backend::find_profile("openai", tuneprep::ConfigFile{}));
+  CHECK(tuneprep::backend::find_profile("local", tuneprep::ConfigFile{}).error->message ==
+        "unknown backend 'local' (known: openai; add a [backend.local] table to tuneprep.toml)");
+}
+
+TEST_CASE("Profiles come from the one bounded parse of tuneprep.toml: a profile too deep for it is refused there") {
+  std::string nested = "[backend.x]\nmodels = " + std::string(40, '[') + "\n";
+  tuneprep::ConfigFile config;
+  const auto error = tuneprep::parse_config_text(nested, "t.toml", config);
+  REQUIRE(error);
+  CHECK(error->message == "t.toml:2:42: arrays, tables and inline tables are nested too deeply (at most 32)");
+  CHECK(config.source.empty());  // left as it was: the absent file
 }
 
 namespace {

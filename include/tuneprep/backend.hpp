@@ -15,6 +15,10 @@
 #include <string_view>
 #include <vector>
 
+namespace tuneprep {
+struct ConfigFile;
+}  // namespace tuneprep
+
 namespace tuneprep::backend {
 
 // ---------------------------------------------------------------------------------------------
@@ -65,9 +69,11 @@ struct BackendProfile {
   std::vector<std::string> models;     // fine-tunable models the provider offers (informative)
 };
 
-// The built-in `openai` profile, or [backend.NAME] of `toml_text` (which may also override the
-// built-in one). Unknown keys and wrong types are errors (in `message`, status 0), as in [rules].
-Result<BackendProfile> find_profile(std::string_view name, std::string_view toml_text, std::string_view source_name);
+// The built-in `openai` profile, or [backend.NAME] of `config` (which may also override the
+// built-in one): the tuneprep.toml every command loads, bounded and parsed once
+// (tuneprep/config_file.hpp). Unknown keys and wrong types are errors (in `message`, status 0),
+// as in [rules].
+Result<BackendProfile> find_profile(std::string_view name, const ConfigFile& config);
 
 // ---------------------------------------------------------------------------------------------
 // Retries

@@ -53,21 +53,28 @@ struct RuleOptions {
 // `config` is left unchanged on error.
 std::optional<RuleConfigError> apply_rule_options(RuleConfig& config, const RuleOptions& options);
 
-// Applies the `[rules]` table of a tuneprep.toml document (other tables are ignored):
+struct ConfigFile;  // a parsed tuneprep.toml (tuneprep/config_file.hpp)
+
+// Applies the `[rules]` table of a parsed tuneprep.toml (other tables are ignored):
 //   [rules]
 //   disable = ["pii-phone"]
 //   enable = ["missing-system-message"]
 //   severity = { "consecutive-same-role" = "error" }
-// Same order and error rules as apply_rule_options; `source_name` prefixes messages (the path).
+// Same order and error rules as apply_rule_options; messages start with the file's source (the path).
+std::optional<RuleConfigError> apply_rules_table(RuleConfig& config, const ConfigFile& file);
+// apply_rules_table over `toml_text`, parsed as parse_config_text does (`source_name` prefixes messages).
 std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
                                                 std::string_view source_name);
 
-// Reads the `[map]` table of a tuneprep.toml document (a key mapping for JSON input, as
+// Reads the `[map]` table of a parsed tuneprep.toml (a key mapping for JSON input, as
 // LLaMA-Factory's dataset_info.json `columns`):
 //   [map]
 //   prompt = "question"
 //   response = "answer"
-// into (field, key) pairs in file order. Values must be strings; fields are checked by the caller.
+// into (field, key) pairs in key order. Values must be strings; fields are checked by the caller.
+std::optional<RuleConfigError> read_map_table(const ConfigFile& file,
+                                              std::vector<std::pair<std::string, std::string>>& mappings);
+// read_map_table over `toml_text`, parsed as parse_config_text does.
 std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
                                              std::vector<std::pair<std::string, std::string>>& mappings);
 
@@ -82,11 +89,9 @@ inline constexpr size_t kMaxConfigNesting = 32;  // nested [ and {, and parts of
 // scan that knows strings and comments, nothing more: it only bounds what the parser will do.
 std::optional<RuleConfigError> check_toml_limits(std::string_view toml_text, std::string_view source_name);
 
-// Reads `path` (a regular file, FIFO or device; at most kMaxConfigBytes) and applies its
-// `[rules]` table with apply_rules_toml. Unreadable, too large or too deep files are errors.
-// `text`, when given, receives the file's text (for the other tables, such as [map]).
-std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path,
-                                                    std::string* text = nullptr);
+// Reads `path` with read_config_file and applies its `[rules]` table. Unreadable, too large, too
+// deep or malformed files are errors. (Commands read the file once and apply each table of it.)
+std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path);
 
 // The message for an unknown rule id: names it, suggests the closest id, lists every valid id.
 std::string unknown_rule_message(std::string_view id);

@@ -1,7 +1,7 @@
-// profile: the built-in `openai` profile and [backend.NAME] tables of tuneprep.toml.
-#include <toml++/toml.h>
-
+// profile: the built-in `openai` profile and [backend.NAME] tables of the loaded tuneprep.toml
+// (parsed once, within its bounds, by tuneprep/config_file.hpp).
 #include "tuneprep/backend.hpp"
+#include "tuneprep/config_file.hpp"
 
 namespace tuneprep::backend {
 namespace {
@@ -14,21 +14,11 @@ Result<BackendProfile> profile_error(std::string message) {
 
 }  // namespace
 
-Result<BackendProfile> find_profile(std::string_view name, std::string_view toml_text, std::string_view source_name) {
+Result<BackendProfile> find_profile(std::string_view name, const ConfigFile& config) {
   BackendProfile profile;  // the built-in openai defaults
   profile.name = std::string(name);
-  const std::string source(source_name);
-  toml::table document;
-  if (!toml_text.empty()) {
-    try {
-      document = toml::parse(toml_text, source_name);
-    } catch (const toml::parse_error& e) {
-      const auto& begin = e.source().begin;
-      return profile_error(source + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) + ": " +
-                           std::string(e.description()));
-    }
-  }
-  const toml::table* backends = document["backend"].as_table();
+  const std::string& source = config.source;
+  const toml::table* backends = config.document["backend"].as_table();
   const toml::table* table = backends != nullptr ? backends->get_as<toml::table>(name) : nullptr;
   if (table == nullptr) {
     if (name == "openai") return Result<BackendProfile>::ok(profile);
@@ -72,7 +62,7 @@ Result<BackendProfile> find_profile(std::string_view name, std::string_view toml
                                                      "path_prefix, api_key_env, organization, project, models)");
     }
   }
-  if (!profile.path_prefix.empty() && profile.path_prefix.front() != '/') profile.path_prefix.insert(0, "/");
+  if (!profile.path_prefix.empty() && profile.path_prefix.front() != '/') profile.path_prefix = "/" + profile.path_prefix;
   while (!profile.path_prefix.empty() && profile.path_prefix.back() == '/') profile.path_prefix.pop_back();
   if (profile.auth_header.empty()) return profile_error(where + "auth_header must not be empty");
   return Result<BackendProfile>::ok(profile);

@@ -12,6 +12,7 @@
 
 namespace tuneprep {
 struct CommandDoc;
+struct ConfigFile;
 class RuleConfig;
 struct NormalizeOptions;
 struct ReaderOptions;
@@ -81,10 +82,18 @@ std::optional<uint64_t> parse_byte_size(std::string_view text);
 // "note: ..." lines, escaped for the terminal; nothing with -q.
 void print_input_notes(const std::vector<std::string>& notes, const GlobalOptions& global);
 
-// Applies the [rules] table of --config, or of ./tuneprep.toml when --config is not given and that
-// file exists (no file is no error). Returns a one-line error message for an unreadable file or
-// a bad table; `config` is left unchanged then.
-// Also reads the [map] table into normalize->key_map when `normalize` is given.
+// Reads and parses --config, or ./tuneprep.toml when --config is not given and that file exists;
+// no file leaves `file` empty (no tables), which is no error. Returns a one-line error message for
+// an unreadable, too large, too deep or malformed file. Every command reads the file here, once.
+std::optional<std::string> load_config(const GlobalOptions& global, ConfigFile& file);
+
+// Applies the [rules] table of `file` to `config`, and its [map] table to normalize->key_map when
+// `normalize` is given. Returns a one-line error message for a bad table; `config` is left
+// unchanged by a bad [rules] table.
+std::optional<std::string> apply_rules_config(const ConfigFile& file, RuleConfig& config,
+                                              NormalizeOptions* normalize = nullptr);
+
+// load_config, then apply_rules_config: for the commands that need nothing else of the file.
 std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
                                              NormalizeOptions* normalize = nullptr);
 

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "cli/cli.hpp"
+#include "tuneprep/config_file.hpp"
 #include "tuneprep/diagnostics.hpp"
 #include "tuneprep/readers.hpp"
 #include "tuneprep/rule_config.hpp"
@@ -143,23 +144,27 @@ void print_input_notes(const std::vector<std::string>& notes, const GlobalOption
   for (const std::string& note : notes) fmt::print(stderr, "note: {}\n", terminal_text(note));
 }
 
-std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
-                                             NormalizeOptions* normalize) {
+std::optional<std::string> load_config(const GlobalOptions& global, ConfigFile& file) {
   std::string path = global.config_path;
   if (path.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file("tuneprep.toml", ec)) return std::nullopt;
     path = "tuneprep.toml";
   }
-  std::string text;
-  if (auto error = load_rules_toml_file(config, path, &text)) return error->message;
+  if (auto error = read_config_file(path, file)) return error->message;
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_rules_config(const ConfigFile& file, RuleConfig& config,
+                                              NormalizeOptions* normalize) {
+  if (auto error = apply_rules_table(config, file)) return error->message;
   if (normalize != nullptr) {
     std::vector<std::pair<std::string, std::string>> mappings;
-    if (auto error = read_map_toml(text, path, mappings)) return error->message;
+    if (auto error = read_map_table(file, mappings)) return error->message;
     std::vector<KeyMapping> from_file;
     for (auto& [field, key] : mappings) {
       if (!is_mappable_field(field)) {
-        return fmt::format("{}: unknown field map.{} (fields: {})", path, field, mappable_fields());
+        return fmt::format("{}: unknown field map.{} (fields: {})", file.source, field, mappable_fields());
       }
       from_file.push_back({std::move(field), std::move(key)});
     }
@@ -167,6 +172,13 @@ std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleCo
     normalize->key_map.insert(normalize->key_map.begin(), from_file.begin(), from_file.end());
   }
   return std::nullopt;
+}
+
+std::optional<std::string> load_rules_config(const GlobalOptions& global, RuleConfig& config,
+                                             NormalizeOptions* normalize) {
+  ConfigFile file;
+  if (auto error = load_config(global, file)) return error;
+  return apply_rules_config(file, config, normalize);
 }
 
 }  // namespace tuneprep::cli

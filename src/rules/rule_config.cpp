@@ -1,13 +1,10 @@
-// rule_config: RuleConfig and its two sources, command-line options and the tuneprep.toml [rules] table.
+// rule_config: RuleConfig and its two sources, command-line options and the tuneprep.toml [rules] table;
+// the [map] table and the pre-scan that bounds what the TOML parser is given.
 #include "tuneprep/rule_config.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 
-#include <toml++/toml.h>
+#include "tuneprep/config_file.hpp"
 
 namespace tuneprep {
 namespace {
@@ -218,61 +215,29 @@ std::optional<RuleConfigError> check_toml_limits(std::string_view text, std::str
   return std::nullopt;
 }
 
-std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path,
-                                                    std::string* text_out) {
-  // Read with a cap rather than by the file's size: a FIFO or a device has none, /dev/zero no end.
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return RuleConfigError{path + ": cannot open the configuration file: " + std::strerror(errno)};
-  std::string text(kMaxConfigBytes + 1, '\0');
-  size_t size = 0;
-  while (size < text.size()) {
-    const size_t n = std::fread(text.data() + size, 1, text.size() - size, file.get());
-    if (n == 0) break;
-    size += n;
-  }
-  if (std::ferror(file.get())) {
-    return RuleConfigError{path + ": cannot read the configuration file: " + std::strerror(errno)};
-  }
-  if (size > kMaxConfigBytes) {
-    return RuleConfigError{path + ": the configuration file is larger than " + std::to_string(kMaxConfigBytes >> 20) +
-                           " MiB"};
-  }
-  text.resize(size);
-  auto error = apply_rules_toml(config, text, path);
-  if (text_out != nullptr) *text_out = std::move(text);
-  return error;
+std::optional<RuleConfigError> load_rules_toml_file(RuleConfig& config, const std::string& path) {
+  ConfigFile file;
+  if (auto error = read_config_file(path, file)) return error;
+  return apply_rules_table(config, file);
 }
-
-namespace {
-
-// Bounds the configuration's text (size, nesting) and parses it: every table is read through this.
-std::optional<RuleConfigError> parse_config(std::string_view toml_text, std::string_view source_name,
-                                            toml::table& document) {
-  const std::string prefix = std::string(source_name) + ": ";
-  if (toml_text.size() > kMaxConfigBytes) {
-    return RuleConfigError{prefix + "the configuration is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB"};
-  }
-  if (auto error = check_toml_limits(toml_text, source_name)) return error;
-  try {
-    document = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    return RuleConfigError{std::string(source_name) + ":" + std::to_string(begin.line) + ":" +
-                           std::to_string(begin.column) + ": " + std::string(e.description())};
-  } catch (const std::exception& e) {  // e.g. bad_alloc: still a usage error, never a crash
-    return RuleConfigError{prefix + "cannot parse the configuration: " + e.what()};
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_view toml_text,
                                                 std::string_view source_name) {
-  const std::string prefix = std::string(source_name) + ": ";
-  toml::table document;
-  if (auto error = parse_config(toml_text, source_name, document)) return error;
-  const toml::node* rules_node = document.get("rules");
+  ConfigFile file;
+  if (auto error = parse_config_text(toml_text, source_name, file)) return error;
+  return apply_rules_table(config, file);
+}
+
+std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
+                                             std::vector<std::pair<std::string, std::string>>& mappings) {
+  ConfigFile file;
+  if (auto error = parse_config_text(toml_text, source_name, file)) return error;
+  return read_map_table(file, mappings);
+}
+
+std::optional<RuleConfigError> apply_rules_table(RuleConfig& config, const ConfigFile& file) {
+  const std::string prefix = file.source + ": ";
+  const toml::node* rules_node = file.document.get("rules");
   if (rules_node == nullptr) return std::nullopt;
   const toml::table* rules = rules_node->as_table();
   if (rules == nullptr) return RuleConfigError{prefix + "[rules] must be a table"};
@@ -316,14 +281,12 @@ std::optional<RuleConfigError> apply_rules_toml(RuleConfig& config, std::string_
   return std::nullopt;
 }
 
-std::optional<RuleConfigError> read_map_toml(std::string_view toml_text, std::string_view source_name,
-                                             std::vector<std::pair<std::string, std::string>>& mappings) {
-  toml::table document;
-  if (auto error = parse_config(toml_text, source_name, document)) return error;
-  const toml::node* map_node = document.get("map");
+std::optional<RuleConfigError> read_map_table(const ConfigFile& file,
+                                              std::vector<std::pair<std::string, std::string>>& mappings) {
+  const toml::node* map_node = file.document.get("map");
   if (map_node == nullptr) return std::nullopt;
   const toml::table* map = map_node->as_table();
-  const std::string prefix = std::string(source_name) + ": ";
+  const std::string prefix = file.source + ": ";
   if (map == nullptr) return RuleConfigError{prefix + "[map] must be a table of field = \"key\""};
   for (const auto& [field, key] : *map) {
     const auto name = key.value<std::string_view>();

@@ -2,6 +2,7 @@
 # specification, as Prism (a mock server that answers 422 to request-body violations) judges it.
 # Prism comes from npm, installed by scripts/deps into tools/node_modules.
 source "$(dirname "$0")/common.sh"
+: "${TUNEPREP_TESTS:?set TUNEPREP_TESTS to the tuneprep_tests binary}"
 prism="$TUNEPREP_SOURCE_DIR/tools/node_modules/.bin/prism"
 if [ ! -x "$prism" ]; then
   if ! command -v npm >/dev/null; then
@@ -57,6 +58,11 @@ assert_contains watch.out "validating_files"
 if grep -q "error" watch.err; then cat watch.err >&2; fail "watch got an error from Prism"; fi
 grep -q '^> GET .*/fine_tuning/jobs/ftjob-abc/events?limit=100$' watch.err || fail "watch did not list events"
 if grep '^< ' watch.err | grep -v '^< HTTP 200 ' | grep -q .; then cat watch.err >&2; fail "a watch request was refused"; fi
+# GET /files/{file_id}/content: watch downloads result files only from a succeeded job, which
+# Prism's never is, so the client's download request is sent by a (hidden) unit test.
+TUNEPREP_CONTRACT_BASE_URL="http://127.0.0.1:$port" "$TUNEPREP_TESTS" "[backend-contract]" >contract.log 2>&1 ||
+  { cat contract.log >&2; fail "Prism refused the client's file download request"; }
+grep -q "All tests passed (.* in 1 test case)" contract.log || { cat contract.log >&2; fail "the download contract test did not run"; }
 # Nothing Prism logged as a request violation.
 if grep -i "violation" "$WORK/prism.log" | grep -vi "response" | grep -q .; then
   grep -i "violation" "$WORK/prism.log" >&2

@@ -79,6 +79,10 @@ assert_contains tp.err "error[no-assistant-message]"
 assert_contains tp.err "bad.jsonl not uploaded: it has errors"
 run_tp 0 upload bad.jsonl --no-validate -q
 grep -qx 'file-[0-9]*' tp.out || fail "upload -q prints the file id alone"
+# The gate applies the [rules] of the configuration: with the file's rules off, it goes up.
+printf '[rules]\ndisable = ["no-assistant-message", "too-few-examples"]\n' >gate.toml
+run_tp 0 --config gate.toml upload bad.jsonl -q
+grep -qx 'file-[0-9]*' tp.out || fail "upload with the rules of gate.toml off was refused"
 
 # A prepared dir whose train.jsonl changed is refused before anything is sent.
 cp -r clean changed
@@ -105,5 +109,12 @@ TOML
 OPENAI_BASE_URL=http://127.0.0.1:1 LOCAL_FT_KEY="$FAKE_KEY" run_tp 0 jobs --backend local --limit 1
 run_tp 2 jobs --backend nowhere
 assert_contains tp.err "unknown backend 'nowhere' (known: openai, local"
+# The profiles come from the one bounded parse of the configuration, with its errors.
+printf '[backend.local]\nmodels = %s\n' "$(printf '[%.0s' $(seq 40))" >deep.toml
+run_tp 2 --config deep.toml jobs --backend local
+assert_contains tp.err "deep.toml:2:42: arrays, tables and inline tables are nested too deeply (at most 32)"
+printf '[backend.local]\nbase_url = "%s/v1"\n[rules]\ndisable = ["no-such-rule"]\n' "$FAKE_URL" >badrules.toml
+run_tp 2 --config badrules.toml jobs --backend local
+assert_contains tp.err "badrules.toml: unknown rule id 'no-such-rule'"
 
 assert_no_key

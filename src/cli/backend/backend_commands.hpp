@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "tuneprep/backend.hpp"
+#include "tuneprep/rule_config.hpp"
 #include "tuneprep/schema.hpp"
 
 namespace tuneprep::cli {
@@ -24,20 +25,22 @@ struct ConnectionOptions {
 };
 void add_connection_options(CLI::App& command, ConnectionOptions& options);
 
-// The backend for these options, or a one-line usage error (no key, unknown profile, no URL).
+// The backend for these options, or a one-line usage error (no key, unknown profile, no URL, a
+// bad tuneprep.toml). Reads tuneprep.toml once: the profile is its [backend.NAME] table, and its
+// [rules] table goes into `gate_rules` (when given) for the upload gate.
 // Retries are noted on stderr unless --quiet; --verbose traces every request there.
 std::unique_ptr<backend::Backend> connect(const ConnectionOptions& options, const GlobalOptions& global,
-                                          std::string& error);
+                                          std::string& error, RuleConfig* gate_rules = nullptr);
 
 // Prints "error: MESSAGE" on stderr and returns kExitUsage (API and I/O errors).
 int print_error(const GlobalOptions& global, std::string_view message);
 
-// The upload gate: the same analysis as `validate` with the configured rules. Prints the errors
-// (at most 20) on stderr; returns false when the file has any, or on I/O errors (`io_error` set).
-// A validation file may hold fewer than 10 examples (the minimum is the training file's), so
-// `validation_file` turns too-few-examples off.
-bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error,
-                       bool validation_file = false);
+// The upload gate: the same analysis as `validate` with the configured `rules` (connect's
+// gate_rules). Prints the errors (at most 20) on stderr; returns false when the file has any, or
+// on I/O errors (`io_error` set). A validation file may hold fewer than 10 examples (the minimum
+// is the training file's), so `validation_file` turns too-few-examples off.
+bool passes_validation(const std::string& path, InputShape shape, const RuleConfig& rules, const GlobalOptions& global,
+                       bool& io_error, bool validation_file = false);
 
 // What `watch` does after a job is created or named: follow it, print events, download results.
 struct WatchCommandOptions {

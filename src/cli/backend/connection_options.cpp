@@ -3,16 +3,16 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/core.h>
 
-#include "tuneprep/rule_config.hpp"
 #include "cli/backend/backend_commands.hpp"
 #include "cli/terminal.hpp"
+#include "tuneprep/config_file.hpp"
 #include "tuneprep/diagnostics.hpp"
+#include "tuneprep/rule_config.hpp"
 #include "tuneprep/validate.hpp"
 
 namespace tuneprep::cli {
@@ -45,21 +45,20 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
 }
 
 std::unique_ptr<backend::Backend> connect(const ConnectionOptions& options, const GlobalOptions& global,
-                                          std::string& error) {
-  // The profile: built in, or from --config / ./tuneprep.toml.
-  std::string config_text;
-  std::string config_path = global.config_path;
-  std::error_code ec;
-  if (config_path.empty() && std::filesystem::is_regular_file("tuneprep.toml", ec)) config_path = "tuneprep.toml";
-  if (!config_path.empty()) {
-    // Read as every command reads it: bounded in size and nesting, [rules] checked too.
-    RuleConfig unused;
-    if (auto problem = load_rules_toml_file(unused, config_path, &config_text)) {
-      error = problem->message;
-      return nullptr;
-    }
+                                          std::string& error, RuleConfig* gate_rules) {
+  // --config / ./tuneprep.toml, read as every command reads it (bounded in size and nesting,
+  // parsed once, [rules] checked even where nothing is uploaded); the profile is one of its tables.
+  ConfigFile config;
+  if (auto problem = load_config(global, config)) {
+    error = *problem;
+    return nullptr;
   }
-  auto profile = backend::find_profile(options.backend, config_text, config_path);
+  RuleConfig checked_only;  // [rules] of a command without an upload gate: checked, then unused
+  if (auto problem = apply_rules_config(config, gate_rules != nullptr ? *gate_rules : checked_only)) {
+    error = *problem;
+    return nullptr;
+  }
+  auto profile = backend::find_profile(options.backend, config);
   if (!profile) {
     error = profile.error->message;
     return nullptr;
@@ -112,18 +111,14 @@ int print_error(const GlobalOptions& global, std::string_view message) {
   return kExitUsage;
 }
 
-bool passes_validation(const std::string& path, InputShape shape, const GlobalOptions& global, bool& io_error,
-                       bool validation_file) {
+bool passes_validation(const std::string& path, InputShape shape, const RuleConfig& rules, const GlobalOptions& global,
+                       bool& io_error, bool validation_file) {
   io_error = false;
   ValidateOptions options;
   options.inputs = {path};
   options.normalize.shape = shape;
   options.jobs = global.jobs;
-  if (auto error = load_rules_config(global, options.rules)) {
-    print_error(global, *error);
-    io_error = true;
-    return false;
-  }
+  options.rules = rules;
   if (validation_file) options.rules.set_enabled(RuleId::kTooFewExamples, false);
   ValidateResult result = run_validate(options);
   if (result.error) {

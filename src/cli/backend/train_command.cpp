@@ -105,7 +105,8 @@ CommandRunner setup_train(CLI::App& command, const GlobalOptions& global) {
     }
 
     std::string error;
-    auto service = connect(o->connection, global, error);
+    RuleConfig gate_rules;
+    auto service = connect(o->connection, global, error, &gate_rules);
     if (!service) return print_error(global, error);
     const InputShape shape = job.method == "dpo" ? InputShape::kDpo : InputShape::kAuto;
     // A local file goes through the gate, then up; an id is taken as it is.
@@ -116,7 +117,7 @@ CommandRunner setup_train(CLI::App& command, const GlobalOptions& global) {
       }
       if (!o->no_validate && o->dir.empty()) {
         bool io_error = false;
-        if (!passes_validation(name, shape, global, io_error, validation_file)) {
+        if (!passes_validation(name, shape, gate_rules, global, io_error, validation_file)) {
           if (io_error) return kExitUsage;
           fmt::print(stderr, "{}: {} not uploaded: it has errors (fix them, or pass --no-validate)\n",
                      Style(global.use_color(STDERR_FILENO)).red("error"), name);

@@ -48,13 +48,14 @@ CommandRunner setup_upload(CLI::App& command, const GlobalOptions& global) {
       o->upload.part_bytes = *bytes;
     }
     std::string error;
-    auto service = connect(o->connection, global, error);
+    RuleConfig gate_rules;
+    auto service = connect(o->connection, global, error, &gate_rules);
     if (!service) return print_error(global, error);
     int exit_code = kExitClean;
     for (const std::string& file : o->files) {
       if (!o->no_validate) {
         bool io_error = false;
-        if (!passes_validation(file, o->normalize.shape, global, io_error)) {
+        if (!passes_validation(file, o->normalize.shape, gate_rules, global, io_error)) {
           if (io_error) return kExitUsage;
           fmt::print(stderr, "{}: {} not uploaded: it has errors (fix them, or pass --no-validate)\n",
                      Style(global.use_color(STDERR_FILENO)).red("error"), file);
