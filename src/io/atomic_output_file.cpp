@@ -154,7 +154,13 @@ bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
   bytes_written_ += bytes.size();
   if (sha_->worker) {
     buffer_.append(bytes);
-    if (buffer_.size() >= kWriteBuffer) buffer_ = sha_->worker->submit(std::move(buffer_));
+    if (buffer_.size() >= kWriteBuffer) {
+      buffer_ = sha_->worker->submit(std::move(buffer_));
+      if (const int err = sha_->worker->failed(); err != 0) {  // a full disk stops the run now
+        error = IoError{errno_message(final_path_, err)};
+        return false;
+      }
+    }
     return true;
   }
   sha_->sha.update(bytes.data(), bytes.size());

@@ -90,7 +90,10 @@ void BlockWorker::run() {
     }
 
     lock.lock();
-    if (error != 0 && error_ == 0) error_ = error;
+    if (error != 0 && error_ == 0) {
+      error_ = error;
+      failed_.store(error, std::memory_order_relaxed);
+    }
     busy_ = false;
     if (spare_.size() < kMaxPending) spare_.push_back(std::move(block));
     work_done_.notify_all();

@@ -4,6 +4,7 @@
 // stages, which bound the run on two cores. Handing 1 MB blocks to a worker takes it off them.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -35,6 +36,9 @@ class BlockWorker {
   // Waits until every block handed over is hashed and written; the errno of the first failed
   // write, 0 if none.
   int drain();
+  // The errno of the first failed write so far (0 if none), without waiting: lets the producer
+  // stop early on a full disk instead of at drain().
+  int failed() const { return failed_.load(std::memory_order_relaxed); }
   // The hash of every block handed over; call drain() first.
   const Sha256& sha() const { return sha_; }
 
@@ -52,6 +56,7 @@ class BlockWorker {
   bool busy_ = false;                    // the worker holds a block
   bool stop_ = false;
   int error_ = 0;
+  std::atomic<int> failed_{0};           // error_, readable without the lock
   uint64_t written_ = 0;                 // bytes written to fd_ so far
   uint64_t synced_ = 0;                  // bytes whose writeback was started
   std::thread thread_;
