@@ -139,6 +139,9 @@ class ShardFileReader {
   struct Bytes;
   ShardFileReader() = default;
   bool read_trailer(std::optional<IoError>& error);
+  // Reads the tag that opens the next entry: true for a record; false at the trailer (read and
+  // checked), at the end, or with `error` (a tag that is neither: "corrupt WHAT of record N").
+  bool begin_entry(std::string_view what, std::optional<IoError>& error);
   std::unique_ptr<Bytes> in_;
   std::string name_;
   Kind kind_ = Kind::kFingerprints;

@@ -758,7 +758,7 @@ bool ShardFileReader::read_trailer(std::optional<IoError>& error) {
   return true;
 }
 
-bool ShardFileReader::next_fingerprint(ShardFingerprint& out, uint32_t num_perm, std::optional<IoError>& error) {
+bool ShardFileReader::begin_entry(std::string_view what, std::optional<IoError>& error) {
   if (ended_) return false;
   Bytes& in = *in_;
   if (!in.fill(1, error)) {
@@ -772,11 +772,17 @@ bool ShardFileReader::next_fingerprint(ShardFingerprint& out, uint32_t num_perm,
     read_trailer(error);
     return false;
   }
-  const IoError corrupt{fmt::format("{}: corrupt fingerprint of record {}", name_, seen_ + 1)};
   if (tag != kTagRecord) {
-    error = corrupt;
+    error = IoError{fmt::format("{}: corrupt {} of record {}", name_, what, seen_ + 1)};
     return false;
   }
+  return true;
+}
+
+bool ShardFileReader::next_fingerprint(ShardFingerprint& out, uint32_t num_perm, std::optional<IoError>& error) {
+  if (!begin_entry("fingerprint", error)) return false;
+  Bytes& in = *in_;
+  const IoError corrupt{fmt::format("{}: corrupt fingerprint of record {}", name_, seen_ + 1)};
   // Flags and source, then the keys the flags announce.
   constexpr size_t kHead = 1 + 4 + 8 + 4 + 8 + 8;
   if (!in.fill(kHead, error)) {
@@ -825,24 +831,9 @@ bool ShardFileReader::next_fingerprint(ShardFingerprint& out, uint32_t num_perm,
 }
 
 bool ShardFileReader::next_record(Record& record, RecordAnalysis& a, std::optional<IoError>& error) {
-  if (ended_) return false;
+  if (!begin_entry("data", error)) return false;
   Bytes& in = *in_;
-  if (!in.fill(1, error)) {
-    if (!error) error = IoError{fmt::format("{}: truncated shard file (no trailer)", name_)};
-    return false;
-  }
-  const uint8_t tag = static_cast<uint8_t>(in.buffer[in.pos]);
-  ++in.pos;
-  if (tag == kTagTrailer) {
-    ended_ = true;
-    read_trailer(error);
-    return false;
-  }
   const IoError corrupt{fmt::format("{}: corrupt data of record {}", name_, seen_ + 1)};
-  if (tag != kTagRecord) {
-    error = corrupt;
-    return false;
-  }
   // Each string is a u64 length then its bytes; read them one by one so a bad length costs
   // nothing before the data proves it.
   auto read_str = [&](std::string& s) {
