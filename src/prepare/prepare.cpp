@@ -181,6 +181,29 @@ std::optional<IoError> check_options(const PrepareOptions& options) {
   return std::nullopt;
 }
 
+// Takes the output directory's lock (waiting when asked, with a note), then checks under it that
+// what the directory holds may be replaced. nullopt with `error` when either fails.
+std::optional<AtomicOutputDir> open_output_dir(const PrepareOptions& options, std::optional<IoError>& error) {
+  OutputDirOptions dir_options;
+  dir_options.wait = options.wait;
+  if (options.on_note) {
+    dir_options.on_wait = [&](const std::string& lock) {
+      options.on_note(fmt::format("waiting for another tuneprep run writing {} (lock {})", options.output_dir, lock));
+    };
+  }
+  IoError open_error;
+  std::optional<AtomicOutputDir> output_dir = AtomicOutputDir::open(options.output_dir, dir_options, open_error);
+  if (!output_dir) {
+    error = std::move(open_error);
+    return std::nullopt;
+  }
+  if (auto refused = prepare::check_replaceable(output_dir->target(), options.output_dir)) {
+    error = std::move(refused);
+    return std::nullopt;
+  }
+  return output_dir;
+}
+
 // One run of prepare: its settings, the state of its serial stages, and its summary.
 class PrepareRun {
  public:
@@ -877,22 +900,10 @@ PrepareResult run_prepare(const PrepareOptions& options, const StreamProgressCal
     result.error = std::move(error);
     return result;
   }
-  // The lock, then (under it) what the output directory holds.
-  OutputDirOptions dir_options;
-  dir_options.wait = options.wait;
-  if (options.on_note) {
-    dir_options.on_wait = [&](const std::string& lock) {
-      options.on_note(fmt::format("waiting for another tuneprep run writing {} (lock {})", options.output_dir, lock));
-    };
-  }
-  IoError dir_error;
-  std::optional<AtomicOutputDir> output_dir = AtomicOutputDir::open(options.output_dir, dir_options, dir_error);
+  std::optional<IoError> dir_error;
+  std::optional<AtomicOutputDir> output_dir = open_output_dir(options, dir_error);
   if (!output_dir) {
     result.error = std::move(dir_error);
-    return result;
-  }
-  if (auto error = prepare::check_replaceable(output_dir->target(), options.output_dir)) {
-    result.error = std::move(error);
     return result;
   }
 
@@ -1036,17 +1047,9 @@ PrepareResult run_merge(const MergeOptions& merge, PrepareOptions& options) {
     if (!tokens) return fail(error);
   }
   if (auto error = prepare::check_output_dir(options.output_dir, merge.shard_dirs, files)) return fail(*error);
-  OutputDirOptions dir_options;
-  dir_options.wait = options.wait;
-  if (options.on_note) {
-    dir_options.on_wait = [&](const std::string& lock) {
-      options.on_note(fmt::format("waiting for another tuneprep run writing {} (lock {})", options.output_dir, lock));
-    };
-  }
-  IoError dir_error;
-  std::optional<AtomicOutputDir> output_dir = AtomicOutputDir::open(options.output_dir, dir_options, dir_error);
-  if (!output_dir) return fail(dir_error);
-  if (auto error = prepare::check_replaceable(output_dir->target(), options.output_dir)) return fail(*error);
+  std::optional<IoError> dir_error;
+  std::optional<AtomicOutputDir> output_dir = open_output_dir(options, dir_error);
+  if (!output_dir) return fail(*dir_error);
   if (tokens) {
     result.summary.encoding = std::string(tokens->encoding->name());
     if (tokens->limit != 0) result.summary.token_limit = tokens->limit;
