@@ -6,6 +6,7 @@
 #include "tuneprep/prepare.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -312,6 +313,10 @@ class PrepareRun {
   // Where the first record of each same-prompt group came from (by record id), to name it when a
   // later one is rejected; kept only when --conflicts rejects anything (16 bytes per record).
   std::vector<KeptLocation> group_first_;
+  // Records read by detected shape (by SourceFormat, then unrecognised): counted in an array
+  // per record, named in the summary once at commit.
+  static constexpr size_t kUnrecognised = static_cast<size_t>(SourceFormat::kCsv) + 1;
+  std::array<uint64_t, kUnrecognised + 1> records_by_format_{};
   uint64_t tokens_by_side_[2] = {0, 0};
   uint64_t trained_tokens_by_side_[2] = {0, 0};
   std::optional<IoError> write_error_;
@@ -424,8 +429,7 @@ bool PrepareRun::route(const Record& record, RecordAnalysis& analysis) {
   const uint64_t id = summary_.counts.records_in++;
   RecordFacts& facts = analysis.facts;
   // Every record read, kept or not, as report.json and stats count them.
-  ++summary_.records_by_format[analysis.format ? std::string(source_format_name(*analysis.format))
-                                               : std::string("unrecognised")];
+  ++records_by_format_[analysis.format ? static_cast<size_t>(*analysis.format) : kUnrecognised];
 
   clock_.start(kReject);
   if (analysis.rejected) {
@@ -753,6 +757,13 @@ std::optional<IoError> PrepareRun::run_merge(const std::vector<std::string>& dir
 // Finishes every data file, then the reports, then the manifest, in the staging directory, and
 // swaps the whole set in.
 std::optional<IoError> PrepareRun::commit(const std::vector<StreamedInput>& streamed) {
+  for (size_t format = 0; format < records_by_format_.size(); ++format) {
+    if (records_by_format_[format] == 0) continue;
+    summary_.records_by_format[format == kUnrecognised
+                                   ? std::string("unrecognised")
+                                   : std::string(source_format_name(static_cast<SourceFormat>(format)))] +=
+        records_by_format_[format];
+  }
   summary_.inputs.resize(files_.size());
   for (size_t i = 0; i < files_.size(); ++i) {
     summary_.inputs[i] = InputSummary{files_[i].path, streamed[i].sha256, streamed[i].bytes, streamed[i].records};
