@@ -22,20 +22,6 @@ std::string errno_message(const std::filesystem::path& path, int err) {
   return path.string() + ": " + std::generic_category().message(err);
 }
 
-bool write_all(int fd, const char* data, size_t size, int& err) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Makes a rename durable: the directory entry itself must reach the disk. Failure here is not
 // reported (some file systems refuse fsync on directories) since the data is already safe.
 void sync_directory(const std::filesystem::path& dir) {
@@ -169,7 +155,8 @@ bool AtomicOutputFile::write(std::string_view bytes, IoError& error) {
     return true;
   }
   int err = 0;
-  if (!write_all(fd_, buffer_.data(), buffer_.size(), err) || !write_all(fd_, bytes.data(), bytes.size(), err)) {
+  if ((err = io_detail::write_all(fd_, buffer_.data(), buffer_.size())) != 0 ||
+      (err = io_detail::write_all(fd_, bytes.data(), bytes.size())) != 0) {
     error = IoError{errno_message(final_path_, err)};
     return false;
   }
@@ -193,7 +180,7 @@ bool AtomicOutputFile::finish(IoError& error) {
       error = IoError{errno_message(final_path_, err)};
       return false;
     }
-  } else if (!write_all(fd_, buffer_.data(), buffer_.size(), err)) {
+  } else if ((err = io_detail::write_all(fd_, buffer_.data(), buffer_.size())) != 0) {
     error = IoError{errno_message(final_path_, err)};
     return false;
   }

@@ -13,6 +13,9 @@ constexpr size_t kMaxPending = 2;
 // that the calls cost nothing.
 constexpr uint64_t kWritebackBytes = 8u << 20;
 
+
+}  // namespace
+
 int write_all(int fd, const char* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -25,8 +28,6 @@ int write_all(int fd, const char* data, size_t size) {
   }
   return 0;
 }
-
-}  // namespace
 
 BlockWorker::BlockWorker(int fd, bool start_writeback)
     : fd_(fd), start_writeback_(start_writeback), thread_([this] { run(); }) {}

@@ -17,6 +17,9 @@
 
 namespace tuneprep::io_detail {
 
+// Writes all of `data` to `fd`, retrying short writes and EINTR; 0, or the errno of the failure.
+int write_all(int fd, const char* data, size_t size);
+
 class BlockWorker {
  public:
   // Blocks handed over are 1 MB or more; two may wait, so memory stays a few MB per stream.
