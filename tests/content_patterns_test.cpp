@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -347,6 +348,38 @@ TEST_CASE("the content prefilter misses no RE2 hit in random strings of pattern 
     oracle.check(s);
   }
   oracle.require_complete(0);
+}
+
+TEST_CASE("the precompiled prefilter database is the one in use and matches what compiling gives") {
+  const ContentPatterns& embedded = ContentPatterns::instance();
+  // The tests run where the library was built, so the database compiled then must load.
+  REQUIRE(embedded.precompiled());
+  const std::unique_ptr<ContentPatterns> compiled = ContentPatterns::compile();
+  CHECK_FALSE(compiled->precompiled());
+  CHECK(compiled->serialize() == embedded.serialize());
+  // The same hits on every string of the public samples and on random pattern pieces.
+  auto embedded_scratch = embedded.make_scratch();
+  auto compiled_scratch = compiled->make_scratch();
+  std::vector<int> a;
+  std::vector<int> b;
+  size_t with_hits = 0;
+  auto same = [&](const std::string& text) {
+    embedded.match(text, embedded_scratch, a);
+    compiled->match(text, compiled_scratch, b);
+    CHECK(a == b);
+    with_hits += !a.empty();
+  };
+  for (const std::vector<std::string>& record : public_records()) {
+    for (const std::string& text : record) same(text);
+  }
+  std::mt19937_64 rng(6);
+  static const std::vector<std::string> kPieces = {"a", " ", "@", "x.co", "+1 555", "sk-", "<b>", "{{", "\n", "0"};
+  for (int n = 0; n < 5000; ++n) {
+    std::string text;
+    for (size_t k = rng() % 30; k > 0; --k) text += kPieces[rng() % kPieces.size()];
+    same(text);
+  }
+  CHECK(with_hits > 1000);
 }
 
 TEST_CASE("RE2's case folding reaches ASCII letters from U+017F and U+212A only") {

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "tuneprep/conversation.hpp"
+#include "tuneprep/memory.hpp"
 #include "tuneprep/record.hpp"
 
 namespace tuneprep {
@@ -71,13 +73,16 @@ class Hash128Table {
   size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
 
  private:
+  // Slots start as zero bits (ZeroedArray): an empty hash and a value whose zero bits are its
+  // default, as for the integers and plain structs stored here.
+  static_assert(std::is_trivially_copyable_v<Value>);
   struct Slot {
     Hash128 hash;  // {0,0}: empty
     Value value{};
   };
   void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.size() * 2, Slot{});
+    ZeroedArray<Slot> old = std::move(slots_);
+    slots_ = ZeroedArray<Slot>(old.size() * 2);
     const size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.hash.low == 0 && slot.hash.high == 0) continue;
@@ -86,7 +91,7 @@ class Hash128Table {
       slots_[i] = slot;
     }
   }
-  std::vector<Slot> slots_;
+  ZeroedArray<Slot> slots_;
   size_t size_ = 0;
 };
 

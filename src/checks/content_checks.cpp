@@ -231,15 +231,22 @@ bool fence_line(std::string_view text, size_t i, size_t line_end) {
   return (c == '`' || c == '~') && text[i + 1] == c && text[i + 2] == c;
 }
 
+// A fence line needs three backticks or tildes in a row: text without them has no code block.
+bool may_have_fence(std::string_view text) {
+  return text.find("```") != std::string_view::npos || text.find("~~~") != std::string_view::npos;
+}
+
 struct BlockMasks {
-  uint64_t blank;  // bit k: p[k] is a space, tab or CR
-  uint64_t stop;   // bit k: p[k] is '.', '!' or '?'
+  uint64_t blank;    // bit k: p[k] is a space, tab or CR (and LF when asked)
+  uint64_t stop;     // bit k: p[k] is '.', '!' or '?'
+  uint64_t newline;  // bit k: p[k] is LF (when asked)
 };
 
 // Classifies 64 bytes at once. A per-byte branch on word boundaries mispredicts every few bytes;
 // with masks the loops below jump from boundary to boundary instead.
+template <bool kWithNewline>
 inline BlockMasks block_masks(const char* p) {
-  BlockMasks m{0, 0};
+  BlockMasks m{0, 0, 0};
 #if defined(__SSE2__)
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
@@ -247,41 +254,49 @@ inline BlockMasks block_masks(const char* p) {
     blank = _mm_or_si128(blank, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
     __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), _mm_cmpeq_epi8(v, _mm_set1_epi8('!')));
     stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+    if constexpr (kWithNewline) {
+      const __m128i newline = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+      blank = _mm_or_si128(blank, newline);
+      m.newline |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(newline))) << (16 * k);
+    }
     m.blank |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(blank))) << (16 * k);
     m.stop |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(stop))) << (16 * k);
   }
 #else
   for (int k = 0; k < 64; ++k) {
     const char c = p[k];
-    m.blank |= static_cast<uint64_t>(c == ' ' || c == '\t' || c == '\r') << k;
+    const bool newline = kWithNewline && c == '\n';
+    m.blank |= static_cast<uint64_t>(c == ' ' || c == '\t' || c == '\r' || newline) << k;
     m.stop |= static_cast<uint64_t>(c == '.' || c == '!' || c == '?') << k;
+    m.newline |= static_cast<uint64_t>(newline) << k;
   }
 #endif
   return m;
 }
 
-// Walks one line text[begin, end): on_word(begin, end) for each run of non-blank bytes, and
-// on_sentence_end(pos) after each '.', '!' or '?' followed by a blank or the line end.
-template <typename OnWord, typename OnSentenceEnd>
-void scan_line(std::string_view text, size_t begin, size_t end, OnWord&& on_word,
-               OnSentenceEnd&& on_sentence_end) {
+// Walks text[begin, end): on_word(begin, end) for each run of non-blank bytes, and
+// on_cut(pos) after each '.', '!' or '?' followed by a blank or `end` (a sentence end, `stop`
+// true) and, with kWithNewline, after each LF (`stop` false). Without kWithNewline the range is
+// one line and LF is not looked at.
+template <bool kWithNewline, typename OnWord, typename OnCut>
+void scan_range(std::string_view text, size_t begin, size_t end, OnWord&& on_word, OnCut&& on_cut) {
   bool previous_blank = true;
   size_t pending_start = begin;  // start of a word that began in an earlier block
   for (size_t block = begin; block < end; block += 64) {
     const size_t valid = std::min<size_t>(64, end - block);
     BlockMasks m;
-    bool next_blank = true;  // the byte after this block, or the line end
+    bool next_blank = true;  // the byte after this block, or the end
     if (valid == 64) {
-      m = block_masks(text.data() + block);
+      m = block_masks<kWithNewline>(text.data() + block);
       if (block + 64 < end) {
         const char c = text[block + 64];
-        next_blank = c == ' ' || c == '\t' || c == '\r';
+        next_blank = c == ' ' || c == '\t' || c == '\r' || (kWithNewline && c == '\n');
       }
     } else {  // the tail: copy and pad with blanks so nothing past the text is read
       char tail[64];
       std::memcpy(tail, text.data() + block, valid);
       std::memset(tail + valid, ' ', 64 - valid);
-      m = block_masks(tail);
+      m = block_masks<kWithNewline>(tail);
     }
     const uint64_t blank_before = (m.blank << 1) | (previous_blank ? 1u : 0u);
     uint64_t starts = ~m.blank & blank_before;
@@ -297,11 +312,12 @@ void scan_line(std::string_view text, size_t begin, size_t end, OnWord&& on_word
       on_word(word_start, block + static_cast<size_t>(e));
     }
     if (starts != 0) pending_start = block + static_cast<size_t>(__builtin_ctzll(starts));
-    uint64_t sentence_ends = m.stop & ((m.blank >> 1) | (static_cast<uint64_t>(next_blank) << 63));
-    while (sentence_ends != 0) {
-      const int k = __builtin_ctzll(sentence_ends);
-      sentence_ends &= sentence_ends - 1;
-      on_sentence_end(block + static_cast<size_t>(k) + 1);
+    const uint64_t sentence_ends = m.stop & ((m.blank >> 1) | (static_cast<uint64_t>(next_blank) << 63));
+    uint64_t cuts = sentence_ends | m.newline;
+    while (cuts != 0) {
+      const int k = __builtin_ctzll(cuts);
+      cuts &= cuts - 1;
+      on_cut(block + static_cast<size_t>(k) + 1, (sentence_ends >> k) & 1);
     }
     previous_blank = (m.blank >> 63) & 1;
   }
@@ -313,102 +329,170 @@ bool has_letter(std::string_view word) {
 }
 
 // The first 8 bytes of a word and its length in one integer: unequal fingerprints mean unequal
-// words, so the common case costs one compare.
+// words, so the common case costs one compare. One unaligned load and a mask; only a word in the
+// last 8 bytes of the text is copied byte-wise (a load past the text would read past the buffer).
 inline uint64_t word_fingerprint(std::string_view text, size_t begin, size_t end) {
   uint64_t head = 0;
-  const size_t len = end - begin;
-  if (begin + 8 <= text.size()) {
+  const size_t len = end - begin;  // >= 1
+  if (begin + 8 <= text.size()) [[likely]] {
     std::memcpy(&head, text.data() + begin, 8);
-    if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
+    head &= ~uint64_t{0} >> (64 - 8 * std::min<size_t>(len, 8));
   } else {
-    std::memcpy(&head, text.data() + begin, std::min<size_t>(len, 8));
+    for (size_t k = 0; k < std::min<size_t>(len, 8); ++k) {
+      head |= static_cast<uint64_t>(static_cast<unsigned char>(text[begin + k])) << (8 * k);
+    }
   }
   return head ^ (static_cast<uint64_t>(len) * 0x9E3779B97F4A7C15ULL);
 }
 
-}  // namespace
+constexpr size_t kMinSentence = 24;
+constexpr uint32_t kSentenceRepeats = 3;
+constexpr uint32_t kWordRepeats = 8;
 
-ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& scratch) {
-  constexpr size_t kMinSentence = 24;
-  constexpr uint32_t kSentenceRepeats = 3;
-  constexpr uint32_t kWordRepeats = 8;
-  ResponseShape shape;
-  scratch.clear();
+// The word-stutter detector: the first word with a letter repeated kWordRepeats times in a row.
+struct WordRun {
+  std::string_view previous_word;
+  uint64_t previous_fingerprint = 0;
+  uint32_t run = 0;
+
+  void reset() {
+    previous_word = {};
+    previous_fingerprint = 0;
+    run = 0;
+  }
+  void add(std::string_view text, size_t w, size_t end, ResponseShape& shape) {
+    const uint64_t fingerprint = word_fingerprint(text, w, end);
+    if (fingerprint == previous_fingerprint && (end - w <= 8 || text.substr(w, end - w) == previous_word)) {
+      // Only words with a letter count as stutter, so number matrices and table rules do not.
+      if (++run >= kWordRepeats && shape.repeated_word.empty() && has_letter(text.substr(w, end - w))) {
+        shape.repeated_word = text.substr(w, end - w);
+      }
+    } else {
+      previous_fingerprint = fingerprint;
+      previous_word = text.substr(w, end - w);
+      run = 1;
+    }
+  }
+};
+
+// Keeps text[begin, end) trimmed as a sentence when it has kMinSentence bytes or more.
+inline void add_sentence(std::string_view text, size_t begin, size_t end, std::vector<SentenceRef>& sentences) {
+  if (end - begin < kMinSentence) return;  // trimming only shortens it
+  const std::string_view s = trim(text.substr(begin, end - begin));
+  if (s.size() < kMinSentence) return;
+  sentences.push_back({0, static_cast<uint32_t>(s.data() - text.data()), static_cast<uint32_t>(s.size())});
+}
+
+// The earliest sentence that occurs kSentenceRepeats times or more, or empty. Sentences are
+// grouped by a key of their length and first and last 8 bytes (no hash over every sentence of
+// every response: most responses have too few sentences to repeat one), then compared in full.
+std::string_view repeated_sentence(std::string_view text, std::vector<SentenceRef>& sentences) {
+  if (sentences.size() < kSentenceRepeats) return {};
+  for (SentenceRef& s : sentences) {
+    uint64_t head = 0;
+    uint64_t tail = 0;
+    std::memcpy(&head, text.data() + s.offset, 8);
+    std::memcpy(&tail, text.data() + s.offset + s.length - 8, 8);
+    uint64_t key = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ s.length;
+    key *= 0x165667B19E3779F9ULL;  // every input byte reaches the top byte, the bucket below
+    s.hash = key ^ (key >> 32);
+  }
+  // Nearly every response repeats nothing: count keys in 256 buckets first and sort only when
+  // some bucket holds kSentenceRepeats of them.
+  uint8_t buckets[256] = {};
+  bool candidate = false;
+  for (const SentenceRef& s : sentences) {
+    uint8_t& count = buckets[s.hash >> 56];
+    candidate |= ++count >= kSentenceRepeats;
+    count = std::min<uint8_t>(count, kSentenceRepeats);
+  }
+  if (!candidate) return {};
+  std::sort(sentences.begin(), sentences.end(), [](const SentenceRef& a, const SentenceRef& b) {
+    return a.hash != b.hash ? a.hash < b.hash : a.offset < b.offset;
+  });
+  const SentenceRef* earliest = nullptr;
+  for (size_t k = 0; k + kSentenceRepeats <= sentences.size(); ++k) {
+    const SentenceRef& first = sentences[k];
+    if (sentences[k + kSentenceRepeats - 1].hash != first.hash) continue;
+    if (earliest != nullptr && earliest->offset <= first.offset) continue;
+    const std::string_view s = text.substr(first.offset, first.length);
+    uint32_t same = 1;
+    for (size_t m = k + 1; m < sentences.size() && sentences[m].hash == first.hash; ++m) {
+      same += text.substr(sentences[m].offset, sentences[m].length) == s;  // the key is not the text
+    }
+    if (same >= kSentenceRepeats) earliest = &first;
+  }
+  return earliest == nullptr ? std::string_view() : text.substr(earliest->offset, earliest->length);
+}
+
+// The last non-blank line, trimmed. (memrchr: string_view::rfind walks byte by byte.)
+std::string_view last_line(std::string_view text) {
+  const std::string_view t = trim(text);
+  const void* newline = t.empty() ? nullptr : memrchr(t.data(), '\n', t.size());
+  if (newline == nullptr) return t;
+  return trim(t.substr(static_cast<size_t>(static_cast<const char*>(newline) - t.data()) + 1));
+}
+
+// Text with a fence line: line by line, so that code blocks are skipped (repeated lines are
+// normal in code).
+void analyze_by_line(std::string_view text, ResponseShape& shape, std::vector<SentenceRef>& sentences) {
   const size_t n = text.size();
   bool in_fence = false;
   uint32_t fences = 0;
-  std::string_view previous_word;
-  uint64_t previous_fingerprint = 0;
-  uint32_t word_run = 0;
-
-  auto add_sentence = [&](size_t begin, size_t end) {
-    const std::string_view s = trim(text.substr(begin, end - begin));
-    if (s.size() < kMinSentence) return;
-    scratch.push_back({XXH3_64bits(s.data(), s.size()), static_cast<uint32_t>(s.data() - text.data()),
-                       static_cast<uint32_t>(s.size())});
-  };
-
+  WordRun words;
   size_t i = 0;
   while (i < n) {
     const void* nl = std::memchr(text.data() + i, '\n', n - i);
     const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : n;
-    const std::string_view line = trim(text.substr(i, line_end - i));
-    if (!line.empty()) shape.last_line = line;
     if (fence_line(text, i, line_end)) {
       in_fence = !in_fence;
       ++fences;
-      previous_word = {};
-      previous_fingerprint = 0;
-      word_run = 0;
+      words.reset();
     } else if (!in_fence) {
-      // Code blocks are skipped: repeated lines are normal in code.
       size_t sentence_start = i;
-      scan_line(
-          text, i, line_end,
-          [&](size_t w, size_t end) {
-            const uint64_t fingerprint = word_fingerprint(text, w, end);
-            if (fingerprint == previous_fingerprint &&
-                (end - w <= 8 || text.substr(w, end - w) == previous_word)) {
-              // Only words with a letter count as stutter, so number matrices and table rules do not.
-              if (++word_run >= kWordRepeats && shape.repeated_word.empty() &&
-                  has_letter(text.substr(w, end - w))) {
-                shape.repeated_word = text.substr(w, end - w);
-              }
-            } else {
-              previous_fingerprint = fingerprint;
-              previous_word = text.substr(w, end - w);
-              word_run = 1;
-            }
-          },
-          [&](size_t end) {
+      scan_range<false>(
+          text, i, line_end, [&](size_t w, size_t end) { words.add(text, w, end, shape); },
+          [&](size_t end, bool) {
             ++shape.sentence_ends;
-            add_sentence(sentence_start, end);
+            add_sentence(text, sentence_start, end, sentences);
             sentence_start = end;
           });
-      add_sentence(sentence_start, line_end);
+      add_sentence(text, sentence_start, line_end, sentences);
     }
     i = line_end + 1;
   }
   shape.unclosed_fence = fences % 2 == 1;
+}
 
-  if (scratch.size() >= kSentenceRepeats) {
-    std::sort(scratch.begin(), scratch.end(), [](const SentenceRef& a, const SentenceRef& b) {
-      return a.hash != b.hash ? a.hash < b.hash : a.offset < b.offset;
-    });
-    for (size_t k = 0; k + kSentenceRepeats <= scratch.size(); ++k) {
-      const SentenceRef& first = scratch[k];
-      if (scratch[k + kSentenceRepeats - 1].hash != first.hash) continue;
-      const std::string_view s = text.substr(first.offset, first.length);
-      uint32_t same = 1;
-      for (size_t m = k + 1; m < scratch.size() && scratch[m].hash == first.hash; ++m) {
-        same += text.substr(scratch[m].offset, scratch[m].length) == s;  // rule out collisions
-      }
-      if (same >= kSentenceRepeats) {
-        shape.repeated_sentence = s;
-        break;
-      }
-    }
-  }
+}  // namespace
+
+ResponseShape analyze_response_by_line(std::string_view text, std::vector<SentenceRef>& scratch) {
+  ResponseShape shape;
+  scratch.clear();
+  shape.last_line = last_line(text);
+  analyze_by_line(text, shape, scratch);
+  shape.repeated_sentence = repeated_sentence(text, scratch);
+  return shape;
+}
+
+// Text without a fence line, the common case: one pass over the whole text, LF a blank between
+// words and a cut between sentences, as the line-by-line pass sees them.
+ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& scratch) {
+  if (may_have_fence(text)) return analyze_response_by_line(text, scratch);
+  ResponseShape shape;
+  scratch.clear();
+  shape.last_line = last_line(text);
+  WordRun words;
+  size_t sentence_start = 0;
+  scan_range<true>(
+      text, 0, text.size(), [&](size_t w, size_t end) { words.add(text, w, end, shape); },
+      [&](size_t end, bool sentence_end) {
+        shape.sentence_ends += sentence_end;
+        add_sentence(text, sentence_start, end, scratch);
+        sentence_start = end;
+      });
+  add_sentence(text, sentence_start, text.size(), scratch);
+  shape.repeated_sentence = repeated_sentence(text, scratch);
   return shape;
 }
 

@@ -28,14 +28,19 @@ struct SentenceRef {
 // What one pass over a response's text finds. Code blocks are skipped for repetition.
 struct ResponseShape {
   bool unclosed_fence = false;         // an odd number of ``` / ~~~ fence lines
-  std::string_view repeated_sentence;  // a sentence of 24+ bytes that occurs 3+ times
+  std::string_view repeated_sentence;  // the earliest sentence of 24+ bytes that occurs 3+ times
   std::string_view repeated_word;      // a word repeated 8+ times in a row
   uint32_t sentence_ends = 0;          // '.', '!' or '?' followed by whitespace or the end
   std::string_view last_line;          // the last non-blank line, trimmed
 };
 
-// `scratch` is reused between calls to avoid allocating per response.
+// `scratch` is reused between calls to avoid allocating per response. Text without "```" or
+// "~~~" takes one pass over the whole text; other text goes line by line, as
+// analyze_response_by_line, so that code blocks are skipped.
 ResponseShape analyze_response(std::string_view text, std::vector<SentenceRef>& scratch);
+// The line-by-line pass for any text; on text without fences it finds what the one pass finds
+// (a test holds the two to it).
+ResponseShape analyze_response_by_line(std::string_view text, std::vector<SentenceRef>& scratch);
 
 // Why a response looks cut off, or empty when it does not ("ends inside an unclosed code block").
 std::string_view truncation_reason(std::string_view text, const ResponseShape& shape);

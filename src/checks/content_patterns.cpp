@@ -27,8 +27,8 @@ namespace {
 // e-mail prefilter starts at '@' (with one class byte before it the whole database ran at half
 // the speed), the tag prefilter ends at the word boundary after the tag name. Repeats are cut
 // short (a key prefix and 8 of its characters, the phone number's first 7 bytes): what the
-// database matches hardly changes, and it compiles faster (compiling is the prefilter's fixed
-// cost per process, about 0.1 s: docs/performance.md). They are compiled over bytes, not UTF-8,
+// database matches hardly changes, and it compiles faster (at build time; at start only where the
+// precompiled database cannot run: docs/performance.md). They are compiled over bytes, not UTF-8,
 // so that no input can be invalid for them: non-ASCII is spelled as its UTF-8 bytes. RE2's (?i)
 // also folds U+017F (ſ) to s and U+212A (Kelvin sign) to k; Vectorscan's caseless mode does not,
 // so the caseless prefilters report either character anywhere. The digit patterns have no
@@ -246,13 +246,95 @@ ContentPatterns::Scratch& ContentPatterns::Scratch::operator=(Scratch&& other) n
 
 ContentPatterns::Scratch::~Scratch() { hs_free_scratch(scratch_); }
 
-ContentPatterns::ContentPatterns() : patterns_(std::begin(kPatterns), std::end(kPatterns)) {
+namespace {
+
+// The Vectorscan prefilters in database order, with their ids (pattern indices) and flags.
+struct PrefilterSet {
+  std::vector<std::string> expressions;  // NUL-terminated copies for Vectorscan
+  std::vector<unsigned> ids;
+  // One match per pattern is all match() needs; prefilter mode lets Vectorscan approximate what
+  // it would otherwise build exactly, which can only add matches.
+  static constexpr unsigned kFlags = HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER;
+
+  // FNV-1a over everything the database is compiled from, stored beside the precompiled
+  // database: a database built from other patterns is never used.
+  uint64_t fingerprint() const {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    auto mix = [&](std::string_view bytes) {
+      for (const char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    };
+    for (size_t i = 0; i < expressions.size(); ++i) {
+      mix(expressions[i]);
+      mix(std::string_view("\0", 1));
+      mix(std::to_string(ids[i]) + "/" + std::to_string(kFlags) + "/" + hs_version());
+    }
+    return h;
+  }
+};
+
+PrefilterSet prefilter_set() {
+  PrefilterSet set;
+  for (size_t i = 0; i < std::size(kPatterns); ++i) {
+    if (kPatterns[i].scan != Prefilter::kVectorscan) continue;
+    set.expressions.emplace_back(kPatterns[i].prefilter);
+    set.ids.push_back(static_cast<unsigned>(i));
+  }
+  return set;
+}
+
+hs_database_t* compile_prefilter(const PrefilterSet& set) {
+  if (hs_valid_platform() != HS_SUCCESS) {
+    internal_error("starting Vectorscan", "this CPU lacks the SIMD instructions the library needs");
+  }
+  std::vector<const char*> pointers;
+  for (const std::string& e : set.expressions) pointers.push_back(e.c_str());
+  const std::vector<unsigned> flags(set.expressions.size(), PrefilterSet::kFlags);
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(pointers.data(), flags.data(), set.ids.data(), static_cast<unsigned>(pointers.size()),
+                       HS_MODE_BLOCK, nullptr, &database, &error) != HS_SUCCESS) {
+    const std::string message = error != nullptr ? error->message : "unknown error";
+    const std::string what = error != nullptr && error->expression >= 0
+                                 ? "compiling " + set.expressions[static_cast<size_t>(error->expression)]
+                                 : std::string("compiling the content prefilter");
+    hs_free_compile_error(error);
+    internal_error(what, message);
+  }
+  return database;
+}
+
+#if !defined(TUNEPREP_NO_PRECOMPILED_PREFILTER)
+// The database compiled at build time for the build machine (cmake/prefilter_database.cmake):
+// the fingerprint as 8 little-endian bytes, then hs_serialize_database's bytes.
+extern "C" const unsigned char tuneprep_prefilter_database_begin[];
+extern "C" const unsigned char tuneprep_prefilter_database_end[];
+
+// The precompiled database, or nullptr when it was built from other patterns or cannot run
+// here (another Vectorscan version, a CPU without the instructions it was compiled for).
+hs_database_t* load_precompiled(const PrefilterSet& set) {
+  const auto size = static_cast<size_t>(tuneprep_prefilter_database_end - tuneprep_prefilter_database_begin);
+  if (size <= 8) return nullptr;
+  uint64_t fingerprint = 0;
+  for (int k = 7; k >= 0; --k) fingerprint = (fingerprint << 8) | tuneprep_prefilter_database_begin[k];
+  if (fingerprint != set.fingerprint()) return nullptr;
+  hs_database_t* database = nullptr;
+  if (hs_deserialize_database(reinterpret_cast<const char*>(tuneprep_prefilter_database_begin + 8), size - 8,
+                              &database) != HS_SUCCESS) {
+    return nullptr;
+  }
+  return database;
+}
+#else
+hs_database_t* load_precompiled(const PrefilterSet&) { return nullptr; }
+#endif
+
+}  // namespace
+
+ContentPatterns::ContentPatterns(bool use_precompiled) : patterns_(std::begin(kPatterns), std::end(kPatterns)) {
   RE2::Options options;
   options.set_log_errors(false);
   // Kept from the RE2::Set days: a DFA out of memory falls back to RE2's slow NFA.
   options.set_max_mem(64 << 20);
-  std::vector<std::string> expressions;  // NUL-terminated copies for Vectorscan
-  std::vector<unsigned> ids;
   for (size_t i = 0; i < patterns_.size(); ++i) {
     const ContentPattern& p = patterns_[i];
     std::string grouped;  // one capturing group: where the pattern matched
@@ -262,37 +344,39 @@ ContentPatterns::ContentPatterns() : patterns_(std::begin(kPatterns), std::end(k
     if (!re->ok()) internal_error(p.regex, re->error());
     regexes_.push_back(std::move(re));
     switch (p.scan) {
-      case Prefilter::kVectorscan:
-        expressions.emplace_back(p.prefilter);
-        ids.push_back(static_cast<unsigned>(i));
-        vectorscan_mask_ |= uint32_t{1} << i;
-        break;
+      case Prefilter::kVectorscan: vectorscan_mask_ |= uint32_t{1} << i; break;
       case Prefilter::kDigitGroups: digit_groups_ = static_cast<int>(i); break;
       case Prefilter::kCardDigits: card_digits_ = static_cast<int>(i); break;
       case Prefilter::kControlBytes: control_bytes_ = static_cast<int>(i); break;
     }
   }
-  if (hs_valid_platform() != HS_SUCCESS) {
-    internal_error("starting Vectorscan", "this CPU lacks the SIMD instructions the library needs");
-  }
-  std::vector<const char*> pointers;
-  for (const std::string& e : expressions) pointers.push_back(e.c_str());
-  // One match per pattern is all match() needs; prefilter mode lets Vectorscan approximate what
-  // it would otherwise build exactly, which can only add matches.
-  const std::vector<unsigned> flags(expressions.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER);
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_multi(pointers.data(), flags.data(), ids.data(), static_cast<unsigned>(pointers.size()),
-                       HS_MODE_BLOCK, nullptr, &database_, &error) != HS_SUCCESS) {
-    const std::string message = error != nullptr ? error->message : "unknown error";
-    const std::string what = error != nullptr && error->expression >= 0
-                                 ? "compiling " + expressions[static_cast<size_t>(error->expression)]
-                                 : std::string("compiling the content prefilter");
-    hs_free_compile_error(error);
-    internal_error(what, message);
-  }
+  const PrefilterSet set = prefilter_set();
+  // Loading the precompiled database takes well under a millisecond; compiling takes about
+  // 40 ms, a third of validating a small file.
+  database_ = use_precompiled ? load_precompiled(set) : nullptr;
+  precompiled_ = database_ != nullptr;
+  if (database_ == nullptr) database_ = compile_prefilter(set);
   if (hs_alloc_scratch(database_, &prototype_) != HS_SUCCESS) {
     internal_error("allocating Vectorscan scratch", "out of memory");
   }
+}
+
+std::unique_ptr<ContentPatterns> ContentPatterns::compile() {
+  return std::unique_ptr<ContentPatterns>(new ContentPatterns(false));
+}
+
+std::string ContentPatterns::serialize() const {
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(database_, &bytes, &length) != HS_SUCCESS) {
+    internal_error("serializing the content prefilter", "hs_serialize_database failed");
+  }
+  const uint64_t fingerprint = prefilter_set().fingerprint();
+  std::string out;
+  for (int k = 0; k < 8; ++k) out.push_back(static_cast<char>((fingerprint >> (8 * k)) & 0xFF));
+  out.append(bytes, length);
+  std::free(bytes);
+  return out;
 }
 
 ContentPatterns::~ContentPatterns() {
@@ -303,7 +387,7 @@ ContentPatterns::~ContentPatterns() {
 std::span<const ContentPattern> ContentPatterns::table() { return kPatterns; }
 
 const ContentPatterns& ContentPatterns::instance() {
-  static const ContentPatterns patterns;  // thread-safe one-time initialisation
+  static const ContentPatterns patterns(true);  // thread-safe one-time initialisation
   return patterns;
 }
 

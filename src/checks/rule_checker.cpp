@@ -94,7 +94,7 @@ struct RuleChecker::Impl {
     for (const checks::ContentPattern& p : checks::ContentPatterns::table()) {
       run_pattern_set |= config.enabled(p.rule);
     }
-    if (run_pattern_set) {  // compiling the prefilter takes about 0.1 s: only when some rule needs it
+    if (run_pattern_set) {  // only when some rule needs it (loading the database and RE2s takes a few ms)
       patterns = &checks::ContentPatterns::instance();
       scratch.emplace(patterns->make_scratch());
     }

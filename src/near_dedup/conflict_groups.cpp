@@ -6,6 +6,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "tuneprep/memory.hpp"
 #include "tuneprep/near_dedup.hpp"
 
 namespace tuneprep {
@@ -19,12 +20,37 @@ std::string_view trimmed(std::string_view text) {
   return text.substr(begin, text.find_last_not_of(" \t\r\n") + 1 - begin);
 }
 
-void hash_message_text(XXH3_state_t* state, const Message& m) {
-  const char role = static_cast<char>(m.role);
-  XXH3_128bits_update(state, &role, 1);
+// One message as the key sees it: its role and the one-shot XXH3-128 of its trimmed text (its
+// tool_calls JSON when it has no text content). Fixed-size entries keep message boundaries apart.
+struct MessageDigest {
+  uint64_t low;
+  uint64_t high;
+  uint64_t role;
+};
+
+MessageDigest digest_message(const Message& m) {
   const std::string_view text = trimmed(m.content ? std::string_view(*m.content) : std::string_view(m.tool_calls_json));
-  XXH3_128bits_update(state, text.data(), text.size());
-  XXH3_128bits_update(state, "\0", 1);  // separates messages: "ab"+"c" differs from "a"+"bc"
+  const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
+  return MessageDigest{h.low64, h.high64, static_cast<uint64_t>(m.role)};
+}
+
+// The XXH3-128 of the digests of messages[begin, end): one-shot calls over a stack buffer, since
+// the streaming API costs more per call than hashing a short message.
+XXH128_hash_t digest_messages(const std::vector<Message>& messages, size_t begin, size_t end) {
+  constexpr size_t kChunk = 32;
+  MessageDigest digests[kChunk];
+  if (end - begin <= kChunk) {
+    for (size_t i = begin; i < end; ++i) digests[i - begin] = digest_message(messages[i]);
+    return XXH3_128bits(digests, (end - begin) * sizeof(MessageDigest));
+  }
+  XXH3_state_t state;  // a long conversation: the same bytes, streamed a chunk at a time
+  XXH3_128bits_reset(&state);
+  for (size_t from = begin; from < end; from += kChunk) {
+    const size_t to = std::min(end, from + kChunk);
+    for (size_t i = from; i < to; ++i) digests[i - from] = digest_message(messages[i]);
+    XXH3_128bits_update(&state, digests, (to - from) * sizeof(MessageDigest));
+  }
+  return XXH3_128bits_digest(&state);
 }
 
 }  // namespace
@@ -35,15 +61,9 @@ bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer) {
   size_t split = messages.size();
   while (split > 0 && messages[split - 1].role == Role::kAssistant) --split;
   if (split == 0 || split == messages.size()) return false;
-  // Hashed in place, without joining the texts: this runs once per record.
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  for (size_t i = 0; i < split; ++i) hash_message_text(&state, messages[i]);
-  const XXH128_hash_t p = XXH3_128bits_digest(&state);
-  XXH3_128bits_reset(&state);
-  for (size_t i = split; i < messages.size(); ++i) hash_message_text(&state, messages[i]);
+  const XXH128_hash_t p = digest_messages(messages, 0, split);
   prompt = TextKey{p.low64, p.high64};
-  answer = XXH3_128bits_digest(&state).low64;
+  answer = digest_messages(messages, split, messages.size()).low64;
   return true;
 }
 
@@ -61,26 +81,29 @@ struct ConflictGrouper::State {
     uint64_t answer = 0;
     uint32_t next = kNone;
   };
-  static constexpr uint64_t kEmpty = ~uint64_t{0};
-  std::vector<Prompt> prompts;    // in order of first appearance
-  std::vector<Repeat> repeats;    // later records of a prompt, linked per prompt in input order
+  static constexpr uint64_t kEmpty = 0;
+  // Huge-page backed (memory.hpp): they grow with the data, one entry per record at worst.
+  std::vector<Prompt, HugePageAllocator<Prompt>> prompts;  // in order of first appearance
+  std::vector<Repeat, HugePageAllocator<Repeat>> repeats;  // later records of a prompt, linked per prompt
   // Open addressing -> prompts: each slot holds 32 bits of the key's hash above the prompt's
-  // index, so a probe past another prompt's slot compares the tag and does not read `prompts`
-  // (a cache miss each): nearly every prompt is new, and a new one probes until an empty slot.
-  std::vector<uint64_t> table = std::vector<uint64_t>(1024, kEmpty);
+  // index + 1 (0 is an empty slot), so a probe past another prompt's slot compares the tag and
+  // does not read `prompts` (a cache miss each): nearly every prompt is new, and a new one probes
+  // until an empty slot.
+  ZeroedArray<uint64_t> table = ZeroedArray<uint64_t>(1024);
   size_t conflicting = 0;
 
   static uint64_t mix(const TextKey& key) { return key.low ^ (key.high * 0x9e3779b97f4a7c15ULL); }
   size_t bucket(uint64_t h) const { return h & (table.size() - 1); }
-  static uint64_t slot(uint64_t h, uint32_t index) { return (h & 0xFFFFFFFF00000000ULL) | index; }
+  static uint64_t slot(uint64_t h, uint32_t index) { return (h & 0xFFFFFFFF00000000ULL) | (index + 1); }
+  static uint32_t index_of(uint64_t entry) { return static_cast<uint32_t>(entry) - 1; }
   static bool tag_matches(uint64_t entry, uint64_t h) { return (entry >> 32) == (h >> 32); }
 
   void grow() {
-    std::vector<uint64_t> bigger(table.size() * 2, kEmpty);
-    table.swap(bigger);
-    for (uint64_t entry : bigger) {
+    ZeroedArray<uint64_t> old = std::move(table);
+    table = ZeroedArray<uint64_t>(old.size() * 2);
+    for (uint64_t entry : old) {
       if (entry == kEmpty) continue;
-      const uint64_t h = mix(prompts[static_cast<uint32_t>(entry)].key);
+      const uint64_t h = mix(prompts[index_of(entry)].key);
       size_t pos = bucket(h);
       while (table[pos] != kEmpty) pos = (pos + 1) & (table.size() - 1);
       table[pos] = entry;
@@ -100,7 +123,7 @@ std::optional<ConflictHit> ConflictGrouper::add(uint64_t id, TextKey prompt, uin
   size_t pos = s.bucket(h);
   for (; s.table[pos] != State::kEmpty; pos = (pos + 1) & (s.table.size() - 1)) {
     if (!State::tag_matches(s.table[pos], h)) continue;
-    State::Prompt& entry = s.prompts[static_cast<uint32_t>(s.table[pos])];
+    State::Prompt& entry = s.prompts[State::index_of(s.table[pos])];
     if (!(entry.key == prompt)) continue;
     const auto repeat = static_cast<uint32_t>(s.repeats.size());
     s.repeats.push_back({id, answer_hash, kNone});
@@ -148,7 +171,7 @@ std::vector<ConflictGroup> ConflictGrouper::groups() const {
 uint64_t ConflictGrouper::memory_bytes() const {
   const State& s = *state_;
   return sizeof(State) + s.prompts.capacity() * sizeof(State::Prompt) + s.repeats.capacity() * sizeof(State::Repeat) +
-         s.table.capacity() * sizeof(uint64_t);
+         s.table.size() * sizeof(uint64_t);
 }
 
 }  // namespace tuneprep

@@ -12,6 +12,7 @@
 #include "tuneprep/checks.hpp"
 #include "tuneprep/dedup.hpp"
 #include "tuneprep/fixes.hpp"
+#include "tuneprep/memory.hpp"
 #include "tuneprep/near_dedup.hpp"
 
 namespace tuneprep {
@@ -158,7 +159,8 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
   const RecordAnalyzer analyzer(std::move(analysis));
   ExactDeduplicator deduplicator;
   ConflictGrouper conflicts;
-  std::vector<SourceLocation> conflict_sources;  // by conflict id: where each candidate came from
+  // By conflict id: where each candidate came from (one per example: huge pages, memory.hpp).
+  std::vector<SourceLocation, HugePageAllocator<SourceLocation>> conflict_sources;
   ValidateCounts& counts = result.counts;
   const RuleConfig& config = options.rules;
 
