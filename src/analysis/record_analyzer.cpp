@@ -153,7 +153,7 @@ void RecordAnalyzer::Impl::analyze(const Record& record, std::string_view path, 
   out.has_conflict_keys = false;
   out.shingles = 0;
   out.line.clear();
-  reset_facts(out.facts);  // keeps its vectors' capacity for this slot's next record
+  if (options.facts) reset_facts(out.facts);  // keeps its vectors' capacity for this slot's next record
 
   Local& local = locals.local();
   NormalizeResult normalized = local.normalizer.normalize(record);

@@ -301,15 +301,15 @@ void scan_range(std::string_view text, size_t begin, size_t end, OnWord&& on_wor
     const uint64_t blank_before = (m.blank << 1) | (previous_blank ? 1u : 0u);
     uint64_t starts = ~m.blank & blank_before;
     uint64_t ends = m.blank & ~blank_before;
-    while (ends != 0) {
-      const int e = __builtin_ctzll(ends);
+    // Ends pair with starts in order; a word open from an earlier block takes the first end.
+    if (!previous_blank && ends != 0) {
+      on_word(pending_start, block + static_cast<size_t>(__builtin_ctzll(ends)));
       ends &= ends - 1;
-      size_t word_start = pending_start;
-      if (starts != 0 && __builtin_ctzll(starts) < e) {
-        word_start = block + static_cast<size_t>(__builtin_ctzll(starts));
-        starts &= starts - 1;
-      }
-      on_word(word_start, block + static_cast<size_t>(e));
+    }
+    while (ends != 0) {
+      on_word(block + static_cast<size_t>(__builtin_ctzll(starts)), block + static_cast<size_t>(__builtin_ctzll(ends)));
+      starts &= starts - 1;
+      ends &= ends - 1;
     }
     if (starts != 0) pending_start = block + static_cast<size_t>(__builtin_ctzll(starts));
     const uint64_t sentence_ends = m.stop & ((m.blank >> 1) | (static_cast<uint64_t>(next_blank) << 63));

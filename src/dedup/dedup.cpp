@@ -43,7 +43,10 @@ class HashStream {
     used_ += size;
   }
   void add(std::string_view text) { add(text.data(), text.size()); }
-  void add(char c) { add(&c, 1); }
+  void add(char c) {  // most fields are a byte or two: no memcpy call for those
+    if (used_ == sizeof(buffer_)) flush();
+    buffer_[used_++] = c;
+  }
   Hash128 digest() {
     flush();
     const XXH128_hash_t h = XXH3_128bits_digest(&state_);
@@ -75,7 +78,7 @@ void update_normalized(HashStream& stream, std::string_view text) {
 }
 
 void update_field(HashStream& stream, std::string_view text) {
-  stream.add(text);
+  if (!text.empty()) stream.add(text);  // most optional fields are empty
   stream.add(kSeparator);
 }
 
