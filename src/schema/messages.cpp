@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "json/json_minify.hpp"
 #include "json/json_numbers.hpp"
 #include "schema/schema_internal.hpp"
 #include "tuneprep/json_pointer.hpp"
@@ -171,7 +172,7 @@ void read_content(element value, Origin& origin, MapContext& ctx, Message& messa
         first_text = false;
       }
       message.content = std::move(joined);
-      message.content_parts_json = simdjson::minify(value);
+      message.content_parts_json = minified_json(value);
       return;
     }
     default:
@@ -252,7 +253,7 @@ void read_optional_json(element value, const Origin& origin, std::string_view ke
     ctx.wrong_type(pointer_of(origin, key), expected, value);
     return;
   }
-  out = simdjson::minify(value);
+  out = minified_json(value);
 }
 
 bool read_openai_message(simdjson::dom::object object, Origin origin, MapContext& ctx,
@@ -333,7 +334,7 @@ bool function_call_to_tool_calls(std::string_view value, MapContext& ctx, std::s
       if (!arguments.get_string().get(text)) {
         arguments_text.assign(text);
       } else {
-        arguments_text = simdjson::minify(arguments);
+        arguments_text = minified_json(arguments);
       }
     }
     std::string id = "call_" + std::to_string(ctx.calls.next_id++);

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "json/json_minify.hpp"
 #include "schema/schema_internal.hpp"
 
 namespace tuneprep::schema_detail {
@@ -59,14 +60,14 @@ void read_tool_fields(element tools, bool has_tools, element functions, bool has
                       Example& example) {
   if (has_tools && tools.type() != element_type::NULL_VALUE) {
     if (tools.type() == element_type::ARRAY) {
-      example.tools_json = simdjson::minify(tools);
+      example.tools_json = minified_json(tools);
     } else {
       ctx.wrong_type(std::string(prefix) + "/tools", "an array", tools);
     }
   }
   if (has_functions && functions.type() != element_type::NULL_VALUE) {
     if (functions.type() == element_type::ARRAY) {
-      example.functions_json = simdjson::minify(functions);
+      example.functions_json = minified_json(functions);
     } else {
       ctx.wrong_type(std::string(prefix) + "/functions", "an array", functions);
     }
@@ -358,10 +359,10 @@ bool append_tool(element schema, std::string& out) {
   std::string_view type;
   element function;
   if (!object.at_key("type").get_string().get(type) && !object.at_key("function").get(function)) {
-    out += simdjson::minify(schema);
+    append_minified_json(schema, out);
   } else {
     out += "{\"type\":\"function\",\"function\":";
-    out += simdjson::minify(schema);
+    append_minified_json(schema, out);
     out += '}';
   }
   return true;
