@@ -1,5 +1,9 @@
 // text_format: the human-readable diagnostics (`path:line:col: severity[rule-id]: message`) and
 // the summary line.
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <fmt/core.h>
 
 #include "tuneprep/diagnostics.hpp"
@@ -42,8 +46,24 @@ std::string format_summary(const DiagnosticSet& set) {
   return line;
 }
 
+namespace {
+
+// True when `text` needs no escaping for the terminal: printable ASCII, no line break.
+bool plain_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+}
+
+}  // namespace
+
 std::string format_text(const DiagnosticSet& set, const TextFormatOptions& options) {
   std::string out;
+  // A large run lists tens of thousands of diagnostics (every exact duplicate is one): grow once,
+  // and escape each file name once rather than per diagnostic.
+  out.reserve(std::min<size_t>(set.diagnostics.size(), options.max_diagnostics) * 128 + 256);
+  std::vector<std::string> escaped_paths;
+  escaped_paths.reserve(set.paths.size());
+  for (const std::string& path : set.paths) escaped_paths.push_back(terminal_text(path));
+  std::string message;
   uint64_t shown = 0;
   uint64_t below = 0;  // under --min-severity: counted in the summary, not printed
   uint64_t listed = 0;
@@ -56,15 +76,20 @@ std::string format_text(const DiagnosticSet& set, const TextFormatOptions& optio
     if (shown == options.max_diagnostics) continue;
     ++shown;
     const Diagnostic& d = fd.diagnostic;
-    const std::string_view path = fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "";
+    const std::string_view path =
+        fd.file_index < escaped_paths.size() ? std::string_view(escaped_paths[fd.file_index]) : "";
     // A file name or a message may carry any byte of the input; escaped, a line break cannot split
     // a diagnostic in two for grep and CI, and an escape sequence cannot reach the terminal.
-    const std::string where = location(terminal_text(path), d);
-    std::string message = d.message;
-    for (char& c : message) {
-      if (c == '\n' || c == '\r') c = ' ';
+    const std::string where = location(path, d);
+    if (plain_ascii(d.message)) {
+      message = d.message;
+    } else {
+      std::string flat = d.message;
+      for (char& c : flat) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+      message = terminal_text(flat);
     }
-    message = terminal_text(message);
     if (options.color) {
       fmt::format_to(std::back_inserter(out), "{}{}:{} {}{}{}[{}{}{}]: {}\n", kBold, where, kReset,
                      severity_color(d.severity), severity_name(d.severity), kReset, kDim, rule_name(d.rule),
