@@ -605,3 +605,34 @@ TEST_CASE("Facts of arbitrary bytes never read out of bounds") {
     for (const std::string& opening : f.answer_openings) CHECK(opening.size() <= 64);
   }
 }
+
+TEST_CASE("reset_facts gives a record's facts back as new, keeping their buffers") {
+  RecordFacts facts;
+  facts.file_index = 3;
+  facts.format = SourceFormat::kOpenAiChat;
+  facts.rejected = true;
+  facts.reject_rules = {"json-syntax"};
+  facts.warning_rules = {"pii-email"};
+  facts.duplicate = DuplicateKind::kExact;
+  facts.conflict = true;
+  facts.validation = true;
+  facts.messages = {MessageFacts{Role::kAssistant, 12}};
+  facts.turns = 2;
+  facts.has_system_prompt = true;
+  facts.system_prompt_hash = 99;
+  facts.system_prompt_chars = 40;
+  facts.system_prompt_head = "You are a helpful assistant who answers in full sentences.";
+  facts.tokens = TokenFacts{10, 4, 6, 1};
+  facts.answers = 2;
+  facts.empty_answers = 1;
+  facts.short_answers = 1;
+  facts.refusals = 1;
+  facts.answer_openings = {"i am sorry"};
+  facts.answer_opening_hashes = {7};
+  facts.scripts = {ScriptChars{"Latin", 30}};
+  const size_t head_capacity = facts.system_prompt_head.capacity();
+  reset_facts(facts);
+  CHECK(facts == RecordFacts{});
+  CHECK(facts.system_prompt_head.capacity() == head_capacity);
+  CHECK(facts.messages.capacity() >= 1);
+}

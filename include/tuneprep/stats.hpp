@@ -29,18 +29,21 @@ struct TokenFacts {
   uint64_t prompt = 0;
   uint64_t assistant = 0;  // the trained part (assistant turns not weighted 0)
   uint64_t estimated = 0;  // part of `total` that is an estimate (tool definitions and calls)
+  bool operator==(const TokenFacts&) const = default;
 };
 
 // One message: its role and length in Unicode code points.
 struct MessageFacts {
   Role role = Role::kUser;
   uint32_t chars = 0;
+  bool operator==(const MessageFacts&) const = default;
 };
 
 // Letters of one Unicode script in an example (Common and Inherited code points are not counted).
 struct ScriptChars {
   std::string script;  // ICU long script name: "Latin", "Han", "Cyrillic", ...
   uint64_t chars = 0;
+  bool operator==(const ScriptChars&) const = default;
 };
 
 struct RecordFacts {
@@ -72,6 +75,7 @@ struct RecordFacts {
   // by number; empty when the facts were built by hand (the accumulator hashes them then).
   std::vector<uint64_t> answer_opening_hashes;
   std::vector<ScriptChars> scripts;      // scripts of all message text, most letters first
+  bool operator==(const RecordFacts&) const = default;
 };
 
 struct FactsOptions {
