@@ -1,5 +1,7 @@
 // json_format: diagnostics as JSON Lines (DESIGN §3: path, line, column, rule, severity, message,
 // pointer), one object per diagnostic.
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "tuneprep/json_writer.hpp"
@@ -11,11 +13,14 @@ namespace tuneprep {
 
 std::string format_json_lines(const DiagnosticSet& set, uint64_t max_diagnostics) {
   std::string out;
+  // Tens of thousands of lines in a large run (every exact duplicate is one): grow once, and one
+  // writer for every line (at the top level it adds nothing between objects).
+  out.reserve(std::min<size_t>(set.diagnostics.size(), max_diagnostics) * 192);
+  JsonWriter w(out, JsonLayout::kCompact);
   uint64_t shown = 0;
   for (const FileDiagnostic& fd : set.diagnostics) {
     if (shown++ == max_diagnostics) break;
     const Diagnostic& d = fd.diagnostic;
-    JsonWriter w(out, JsonLayout::kCompact);
     w.begin_object();
     w.field("path", fd.file_index < set.paths.size() ? std::string_view(set.paths[fd.file_index]) : "");
     // 0 means unknown (a dataset-level finding has no line): null, never a fake position.
