@@ -70,9 +70,10 @@ void StatsAccumulator::add_opening(uint64_t hash, const std::string& text, uint6
   uint32_t& index = opening_index_.find_or_insert(Hash128{hash, 0}, inserted);
   if (inserted) {
     index = static_cast<uint32_t>(openings_.size());
-    openings_.push_back(Opening{text, Counter{0, ordinal}});
+    openings_.push_back(Opening{text, ordinal});
+    opening_counts_.push_back(0);
   }
-  openings_[index].counter.count += count;
+  opening_counts_[index] += count;
 }
 
 void StatsAccumulator::add(const RecordFacts& facts) {
@@ -194,8 +195,9 @@ void StatsAccumulator::merge(const StatsAccumulator& later) {
   refusals_ += later.refusals_;
   examples_with_refusal_ += later.examples_with_refusal_;
   examples_with_empty_answer_ += later.examples_with_empty_answer_;
-  for (const Opening& opening : later.openings_) {
-    add_opening(opening_hash(opening.text), opening.text, opening.counter.first_seen + offset, opening.counter.count);
+  for (size_t i = 0; i < later.openings_.size(); ++i) {
+    const Opening& opening = later.openings_[i];
+    add_opening(opening_hash(opening.text), opening.text, opening.first_seen + offset, later.opening_counts_[i]);
   }
   merge_counters(script_examples_, later.script_examples_, offset);
   merge_counts(script_chars_, later.script_chars_);

@@ -271,12 +271,13 @@ StatsReport StatsReportBuilder::build(const StatsAccumulator& acc, const StatsOp
   r.examples_with_empty_answer = acc.examples_with_empty_answer_;
   {
     uint64_t openings_total = 0;
-    for (const auto& opening : acc.openings_) openings_total += opening.counter.count;
+    for (const uint64_t count : acc.opening_counts_) openings_total += count;
     // Only repetition is a signal: an opening used once says nothing about the dataset. Most
     // openings are used once, so they are dropped before the (partial) sort.
     std::vector<std::pair<const std::string*, StatsAccumulator::Counter>> repeated;
-    for (const auto& opening : acc.openings_) {
-      if (opening.counter.count >= 2) repeated.emplace_back(&opening.text, opening.counter);
+    for (size_t i = 0; i < acc.openings_.size(); ++i) {
+      const uint64_t count = acc.opening_counts_[i];
+      if (count >= 2) repeated.emplace_back(&acc.openings_[i].text, StatsAccumulator::Counter{count, acc.openings_[i].first_seen});
     }
     const size_t shown = std::min<size_t>(options.top, repeated.size());
     std::partial_sort(repeated.begin(), repeated.begin() + static_cast<std::ptrdiff_t>(shown), repeated.end(),
