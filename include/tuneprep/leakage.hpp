@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tuneprep/dedup.hpp"
@@ -54,7 +55,8 @@ class NearLeakageIndex {
   struct Scratch {
     std::string folded;
     std::vector<uint64_t> shingles;
-    std::vector<uint64_t> ordered;  // the shingles in prefix order
+    std::vector<uint64_t> ordered;  // the shingles of the prefix
+    std::vector<std::pair<uint32_t, uint64_t>> keyed;  // (frequency, shingle) while ordering
     std::vector<uint32_t> candidates;
   };
   void probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const;
@@ -67,13 +69,17 @@ class NearLeakageIndex {
  private:
   size_t prefix_length(size_t size) const;
   void shingle_set(std::string_view text, std::string& folded, std::vector<uint64_t>& out) const;
-  // Sorts a set into the prefix order: rarest among the validation texts first, then by hash.
-  void sort_rarest_first(std::vector<uint64_t>& set) const;
+  // Keeps the `count` first shingles of `set` in the prefix order (rarest among the validation
+  // texts first, then by hash), in no particular order.
+  void select_rarest(std::vector<uint64_t>& set, size_t count, std::vector<std::pair<uint32_t, uint64_t>>& keyed) const;
 
   double threshold_;
   uint32_t shingle_;
   std::vector<std::vector<uint64_t>> sets_;  // per validation id: sorted, unique shingle hashes
-  std::unordered_map<uint64_t, uint32_t> frequency_;  // shingle -> validation texts holding it
+  // Validation texts holding a shingle, by the shingle's top kFrequencyBits bits, saturating.
+  static constexpr int kFrequencyBits = 22;
+  static size_t frequency_slot(uint64_t shingle) { return static_cast<size_t>(shingle >> (64 - kFrequencyBits)); }
+  ZeroedArray<uint16_t> frequency_;  // huge pages, touched only where shingles land
   std::unordered_map<uint64_t, std::vector<uint32_t>> prefix_index_;  // shingle -> ids with it in their prefix
   bool sealed_ = false;
 };

@@ -12,7 +12,8 @@
 
 namespace tuneprep {
 
-NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle) : threshold_(threshold), shingle_(shingle) {}
+NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle)
+    : threshold_(threshold), shingle_(shingle), frequency_(size_t{1} << kFrequencyBits) {}
 
 // Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
 // with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
@@ -36,31 +37,37 @@ void NearLeakageIndex::add_validation(std::string_view comparison_text) {
   std::string folded;
   std::vector<uint64_t> set;
   shingle_set(comparison_text, folded, set);
-  for (uint64_t h : set) ++frequency_[h];
+  for (uint64_t h : set) {
+    uint16_t& count = frequency_[frequency_slot(h)];
+    if (count != UINT16_MAX) ++count;
+  }
   set.shrink_to_fit();
   sets_.push_back(std::move(set));
   sealed_ = false;
 }
 
-void NearLeakageIndex::sort_rarest_first(std::vector<uint64_t>& set) const {
-  auto frequency = [this](uint64_t h) {
-    const auto found = frequency_.find(h);
-    return found == frequency_.end() ? 0u : found->second;
-  };
-  std::sort(set.begin(), set.end(), [&](uint64_t a, uint64_t b) {
-    const uint32_t fa = frequency(a), fb = frequency(b);
-    return fa != fb ? fa < fb : a < b;
-  });
+void NearLeakageIndex::select_rarest(std::vector<uint64_t>& set, size_t count,
+                                     std::vector<std::pair<uint32_t, uint64_t>>& keyed) const {
+  // Each shingle's frequency is looked up once (a map lookup in a sort comparator was most of
+  // `prepare --dedup near` on a large file), and the prefix is selected, not sorted: only which
+  // shingles are in it matters, and (frequency, hash) orders them totally.
+  keyed.clear();
+  keyed.reserve(set.size());
+  for (const uint64_t h : set) keyed.emplace_back(frequency_[frequency_slot(h)], h);
+  count = std::min(count, keyed.size());
+  std::nth_element(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(count), keyed.end());
+  set.resize(count);
+  for (size_t i = 0; i < count; ++i) set[i] = keyed[i].second;
 }
 
 void NearLeakageIndex::seal() {
   prefix_index_.clear();
   std::vector<uint64_t> ordered;
+  std::vector<std::pair<uint32_t, uint64_t>> keyed;
   for (uint32_t id = 0; id < sets_.size(); ++id) {
     ordered = sets_[id];
-    sort_rarest_first(ordered);
-    const size_t prefix = prefix_length(ordered.size());
-    for (size_t i = 0; i < prefix; ++i) prefix_index_[ordered[i]].push_back(id);
+    select_rarest(ordered, prefix_length(ordered.size()), keyed);
+    for (const uint64_t h : ordered) prefix_index_[h].push_back(id);
   }
   sealed_ = true;
 }
@@ -89,11 +96,10 @@ void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch,
   const std::vector<uint64_t>& set = scratch.shingles;
   if (set.empty()) return;
   scratch.ordered = set;
-  sort_rarest_first(scratch.ordered);
+  select_rarest(scratch.ordered, prefix_length(set.size()), scratch.keyed);
   scratch.candidates.clear();
-  const size_t prefix = prefix_length(set.size());
-  for (size_t i = 0; i < prefix; ++i) {
-    const auto found = prefix_index_.find(scratch.ordered[i]);
+  for (const uint64_t h : scratch.ordered) {
+    const auto found = prefix_index_.find(h);
     if (found == prefix_index_.end()) continue;
     scratch.candidates.insert(scratch.candidates.end(), found->second.begin(), found->second.end());
   }
@@ -113,7 +119,7 @@ uint64_t NearLeakageIndex::memory_bytes() const {
   uint64_t bytes = sets_.capacity() * sizeof(std::vector<uint64_t>);
   for (const auto& set : sets_) bytes += set.capacity() * sizeof(uint64_t);
   for (const auto& [key, ids] : prefix_index_) bytes += 48 + ids.capacity() * sizeof(uint32_t);
-  bytes += frequency_.size() * 32;
+  bytes += frequency_.size() * sizeof(uint16_t);
   return bytes;
 }
 
