@@ -1,6 +1,25 @@
 # Embeds the zstd-compressed BPE rank tables (data/encodings/*.tiktoken.zst) into the library.
 # A generated C++ file pulls each file in with the assembler's .incbin, so the bytes land in
 # .rodata as they are and the tool needs no data file at run time.
+
+# tuneprep_incbin_asm(SYMBOL FILE OUT): sets OUT to the lines of an __asm__ string that put FILE's
+# bytes in .rodata between the hidden symbols SYMBOL_begin and SYMBOL_end (also used by
+# prefilter_database.cmake, which is read after this fragment).
+function(tuneprep_incbin_asm symbol file out)
+  string(CONCAT text
+    "    \".section .rodata\\n\"\n"
+    "    \".balign 16\\n\"\n"
+    "    \".globl ${symbol}_begin\\n\"\n"
+    "    \".hidden ${symbol}_begin\\n\"\n"
+    "    \"${symbol}_begin:\\n\"\n"
+    "    \".incbin \\\"${file}\\\"\\n\"\n"
+    "    \".globl ${symbol}_end\\n\"\n"
+    "    \".hidden ${symbol}_end\\n\"\n"
+    "    \"${symbol}_end:\\n\"\n"
+    "    \".previous\\n\"\n")
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
 set(TUNEPREP_ENCODING_NAMES cl100k_base o200k_base)
 set(_tp_embed_asm "")
 set(_tp_embed_decls "")
@@ -12,17 +31,8 @@ foreach(name ${TUNEPREP_ENCODING_NAMES})
     message(FATAL_ERROR "missing embedded encoding data: ${file}")
   endif()
   list(APPEND _tp_embed_files "${file}")
-  string(APPEND _tp_embed_asm
-    "    \".section .rodata\\n\"\n"
-    "    \".balign 16\\n\"\n"
-    "    \".globl tuneprep_embedded_${name}_begin\\n\"\n"
-    "    \".hidden tuneprep_embedded_${name}_begin\\n\"\n"
-    "    \"tuneprep_embedded_${name}_begin:\\n\"\n"
-    "    \".incbin \\\"${file}\\\"\\n\"\n"
-    "    \".globl tuneprep_embedded_${name}_end\\n\"\n"
-    "    \".hidden tuneprep_embedded_${name}_end\\n\"\n"
-    "    \"tuneprep_embedded_${name}_end:\\n\"\n"
-    "    \".previous\\n\"\n")
+  tuneprep_incbin_asm(tuneprep_embedded_${name} "${file}" _tp_one_asm)
+  string(APPEND _tp_embed_asm "${_tp_one_asm}")
   string(APPEND _tp_embed_decls
     "extern \"C\" const unsigned char tuneprep_embedded_${name}_begin[];\n"
     "extern \"C\" const unsigned char tuneprep_embedded_${name}_end[];\n")

@@ -1,5 +1,5 @@
-// memory: allocation of the large tables that grow with the data (dedup, conflicts, near-dup
-// index), backed by transparent huge pages.
+// memory: allocation of the large tables that grow with the data (exact dedup, conflicts, the
+// near-leakage frequencies), backed by transparent huge pages.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +20,8 @@ void* allocate_zeroed(size_t bytes);
 // Frees what allocate_zeroed(bytes) returned, with the same `bytes`.
 void release_zeroed(void* block, size_t bytes) noexcept;
 
-// A std::allocator for the vectors of those tables. Memory comes zeroed, so a vector of
-// all-zero-bit slots sized with resize() touches no page until a slot is written.
+// A std::allocator for the vectors that grow with the data: large blocks in huge pages. (A vector
+// still writes every element it constructs; for slots left untouched until used, ZeroedArray.)
 template <typename T>
 struct HugePageAllocator {
   using value_type = T;

@@ -262,8 +262,9 @@ TextKey comparison_key(const Example& example, DedupOn on, ComparisonScratch& sc
 // conflict count): the prompt is every message before the final run of assistant messages, the
 // answer is that run. Each message is hashed (XXH3-128) as its text trimmed of spaces, tabs and
 // line ends (its tool_calls JSON when it has no text content); a key hashes those digests with
-// the roles, so "ab"+"c" and "a"+"bc" differ. Returns false and leaves the keys alone for a preference pair (one prompt, two
-// answers) and for an example with no assistant message at the end or nothing before it.
+// the roles, so "ab"+"c" and "a"+"bc" differ. Returns false and leaves the keys alone for a
+// preference pair (one prompt, two answers) and for an example with no assistant message at the
+// end or nothing before it.
 bool conflict_keys(const Example& example, TextKey& prompt, uint64_t& answer);
 
 struct ConflictHit {

@@ -6,8 +6,6 @@
 #include <array>
 #include <cstring>
 
-#include <xxhash.h>
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -395,29 +393,29 @@ std::string_view repeated_sentence(std::string_view text, std::vector<SentenceRe
     std::memcpy(&tail, text.data() + s.offset + s.length - 8, 8);
     uint64_t key = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ s.length;
     key *= 0x165667B19E3779F9ULL;  // every input byte reaches the top byte, the bucket below
-    s.hash = key ^ (key >> 32);
+    s.key = key ^ (key >> 32);
   }
   // Nearly every response repeats nothing: count keys in 256 buckets first and sort only when
   // some bucket holds kSentenceRepeats of them.
   uint8_t buckets[256] = {};
   bool candidate = false;
   for (const SentenceRef& s : sentences) {
-    uint8_t& count = buckets[s.hash >> 56];
+    uint8_t& count = buckets[s.key >> 56];
     candidate |= ++count >= kSentenceRepeats;
     count = std::min<uint8_t>(count, kSentenceRepeats);
   }
   if (!candidate) return {};
   std::sort(sentences.begin(), sentences.end(), [](const SentenceRef& a, const SentenceRef& b) {
-    return a.hash != b.hash ? a.hash < b.hash : a.offset < b.offset;
+    return a.key != b.key ? a.key < b.key : a.offset < b.offset;
   });
   const SentenceRef* earliest = nullptr;
   for (size_t k = 0; k + kSentenceRepeats <= sentences.size(); ++k) {
     const SentenceRef& first = sentences[k];
-    if (sentences[k + kSentenceRepeats - 1].hash != first.hash) continue;
+    if (sentences[k + kSentenceRepeats - 1].key != first.key) continue;
     if (earliest != nullptr && earliest->offset <= first.offset) continue;
     const std::string_view s = text.substr(first.offset, first.length);
     uint32_t same = 1;
-    for (size_t m = k + 1; m < sentences.size() && sentences[m].hash == first.hash; ++m) {
+    for (size_t m = k + 1; m < sentences.size() && sentences[m].key == first.key; ++m) {
       same += text.substr(sentences[m].offset, sentences[m].length) == s;  // the key is not the text
     }
     if (same >= kSentenceRepeats) earliest = &first;

@@ -19,8 +19,10 @@ std::optional<std::string_view> find_confirmed(const ContentPatterns& patterns, 
 // Luhn checksum over ASCII digits (ISO/IEC 7812-1 annex B).
 bool luhn_valid(std::string_view digits);
 
+// One sentence of a response: where it is, and the key analyze_response groups equal sentences by
+// (length, first and last 8 bytes: equal keys are then compared in full).
 struct SentenceRef {
-  uint64_t hash;
+  uint64_t key;
   uint32_t offset;
   uint32_t length;
 };
