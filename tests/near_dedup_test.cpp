@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -149,6 +150,65 @@ TEST_CASE("Shingle kind is characters for a long run without spaces") {
   CHECK(choose_shingle_kind(run) == ShingleKind::kCharacters);
   CHECK(choose_shingle_kind(run + " y") == ShingleKind::kCharacters);
   CHECK(choose_shingle_kind(std::string(30, 'x')) == ShingleKind::kWords);  // too short to judge
+}
+
+// The rule for text without bytes >= 0xE0, byte by byte as docs/dedup.md states it; nullopt
+// for text with such a byte (the other path).
+std::optional<ShingleKind> narrow_text_kind(std::string_view text) {
+  uint64_t cps = 0, spaces = 0;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0xE0) return std::nullopt;
+    spaces += c == ' ';
+    cps += (c & 0xC0) != 0x80;
+  }
+  cps -= spaces;
+  return cps >= 64 && spaces * 24 < cps ? ShingleKind::kCharacters : ShingleKind::kWords;
+}
+
+TEST_CASE("Shingle kind counts spaces and code points exactly at every length (the 16-byte steps)") {
+  // Right at the ratio's edge (cps == 24 * spaces, then one more), with the spaces anywhere, and
+  // lengths past 255 steps of 16 bytes, where the lane counters are summed.
+  for (size_t spaces : {3u, 10u, 200u, 300u}) {
+    for (int extra : {0, 1}) {
+      const size_t cps = 24 * spaces + static_cast<size_t>(extra);
+      std::string text;
+      for (size_t i = 0; i < cps; ++i) {
+        text += i % 7 == 3 ? "\xC3\xA9" : "x";  // two-byte letters count once
+        if (i % 24 == 11) text += ' ';         // `spaces` of them, cps / 24 rounded down
+      }
+      CAPTURE(spaces, extra, text.size());
+      REQUIRE(narrow_text_kind(text).has_value());
+      CHECK(choose_shingle_kind(text) == *narrow_text_kind(text));
+    }
+  }
+  std::mt19937 random(7);
+  for (int round = 0; round < 3000; ++round) {
+    const size_t length = random() % (round < 2000 ? 200 : 9000);
+    std::string text;
+    while (text.size() < length) {
+      const unsigned pick = random() % 40;
+      if (pick < 3) {
+        text += ' ';
+      } else if (pick == 3) {
+        text += "\xC3\xA9";
+      } else {
+        text += static_cast<char>('a' + random() % 26);
+      }
+    }
+    CAPTURE(round, text.size());
+    CHECK(choose_shingle_kind(text) == *narrow_text_kind(text));
+  }
+}
+
+TEST_CASE("Shingle kind sees an unspaced script wherever its first byte falls") {
+  for (size_t prefix = 0; prefix < 40; ++prefix) {
+    std::string text(prefix, 'a');
+    for (size_t i = 0; i < prefix; i += 2) text[i] = ' ';
+    for (int i = 0; i < 60; ++i) text += "\xE6\x88\x91";  // 我
+    CAPTURE(prefix);
+    CHECK(choose_shingle_kind(text) == ShingleKind::kCharacters);
+  }
 }
 
 TEST_CASE("Word shingles are the n-word windows of the folded text") {

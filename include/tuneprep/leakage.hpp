@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -80,7 +79,23 @@ class NearLeakageIndex {
   static constexpr int kFrequencyBits = 22;
   static size_t frequency_slot(uint64_t shingle) { return static_cast<size_t>(shingle >> (64 - kFrequencyBits)); }
   ZeroedArray<uint16_t> frequency_;  // huge pages, touched only where shingles land
-  std::unordered_map<uint64_t, std::vector<uint32_t>> prefix_index_;  // shingle -> ids with it in their prefix
+  // Bit per frequency slot: set when some validation text holds a shingle of the slot. 512 KiB,
+  // so it stays in cache where frequency_'s 8 MiB does not: a train text most of whose shingles
+  // no validation text holds is ruled out on it alone (probe).
+  std::vector<uint64_t> present_;
+  bool present(uint64_t shingle) const {
+    const size_t slot = frequency_slot(shingle);
+    return (present_[slot >> 6] >> (slot & 63)) & 1;
+  }
+  // The prefix index: (shingle, validation id) of every validation prefix, sorted, and an
+  // open-addressing table from a shingle to its first posting (index + 1; 0 is empty).
+  struct Posting {
+    uint64_t shingle;
+    uint32_t id;
+  };
+  std::vector<Posting> postings_;
+  std::vector<uint32_t> posting_slots_;
+  const Posting* first_posting(uint64_t shingle) const;
   bool sealed_ = false;
 };
 

@@ -13,7 +13,10 @@
 namespace tuneprep {
 
 NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle)
-    : threshold_(threshold), shingle_(shingle), frequency_(size_t{1} << kFrequencyBits) {}
+    : threshold_(threshold),
+      shingle_(shingle),
+      frequency_(size_t{1} << kFrequencyBits),
+      present_((size_t{1} << kFrequencyBits) / 64, 0) {}
 
 // Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
 // with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
@@ -38,8 +41,10 @@ void NearLeakageIndex::add_validation(std::string_view comparison_text) {
   std::vector<uint64_t> set;
   shingle_set(comparison_text, folded, set);
   for (uint64_t h : set) {
-    uint16_t& count = frequency_[frequency_slot(h)];
+    const size_t slot = frequency_slot(h);
+    uint16_t& count = frequency_[slot];
     if (count != UINT16_MAX) ++count;
+    present_[slot >> 6] |= uint64_t{1} << (slot & 63);
   }
   set.shrink_to_fit();
   sets_.push_back(std::move(set));
@@ -60,16 +65,49 @@ void NearLeakageIndex::select_rarest(std::vector<uint64_t>& set, size_t count,
   for (size_t i = 0; i < count; ++i) set[i] = keyed[i].second;
 }
 
+namespace {
+// Spreads a shingle hash over the table (shingles are hashes already, but their low bits also
+// pick frequency slots' neighbours; a multiply keeps the two independent).
+size_t posting_slot(uint64_t shingle, size_t mask) {
+  return static_cast<size_t>((shingle * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+}  // namespace
+
 void NearLeakageIndex::seal() {
-  prefix_index_.clear();
+  // One sorted array of postings and a flat table over it: a node map of vectors cost most of
+  // this step, which runs alone after the split.
+  postings_.clear();
   std::vector<uint64_t> ordered;
   std::vector<std::pair<uint32_t, uint64_t>> keyed;
   for (uint32_t id = 0; id < sets_.size(); ++id) {
     ordered = sets_[id];
     select_rarest(ordered, prefix_length(ordered.size()), keyed);
-    for (const uint64_t h : ordered) prefix_index_[h].push_back(id);
+    for (const uint64_t h : ordered) postings_.push_back({h, id});
+  }
+  std::sort(postings_.begin(), postings_.end(), [](const Posting& a, const Posting& b) {
+    return a.shingle != b.shingle ? a.shingle < b.shingle : a.id < b.id;
+  });
+  size_t distinct = 0;
+  for (size_t i = 0; i < postings_.size(); ++i) distinct += i == 0 || postings_[i].shingle != postings_[i - 1].shingle;
+  size_t slots = 16;
+  while (slots < 2 * distinct) slots *= 2;
+  posting_slots_.assign(slots, 0);
+  for (size_t i = 0; i < postings_.size(); ++i) {
+    if (i > 0 && postings_[i].shingle == postings_[i - 1].shingle) continue;
+    size_t slot = posting_slot(postings_[i].shingle, slots - 1);
+    while (posting_slots_[slot] != 0) slot = (slot + 1) & (slots - 1);
+    posting_slots_[slot] = static_cast<uint32_t>(i + 1);
   }
   sealed_ = true;
+}
+
+const NearLeakageIndex::Posting* NearLeakageIndex::first_posting(uint64_t shingle) const {
+  const size_t mask = posting_slots_.size() - 1;
+  for (size_t slot = posting_slot(shingle, mask);; slot = (slot + 1) & mask) {
+    const uint32_t at = posting_slots_[slot];
+    if (at == 0) return nullptr;
+    if (postings_[at - 1].shingle == shingle) return &postings_[at - 1];
+  }
 }
 
 double NearLeakageIndex::jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
@@ -95,13 +133,21 @@ void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch,
   shingle_set(comparison_text, scratch.folded, scratch.shingles);
   const std::vector<uint64_t>& set = scratch.shingles;
   if (set.empty()) return;
+  const size_t prefix = prefix_length(set.size());
+  // Shingles no validation text holds are the rarest of all, so they come first in the order:
+  // when there are `prefix` of them the whole prefix is among them and nothing can match. Most
+  // train texts end here, on lookups in the small presence bitmap alone.
+  size_t unseen = 0;
+  for (const uint64_t h : set) unseen += !present(h);
+  if (unseen >= prefix) return;
   scratch.ordered = set;
-  select_rarest(scratch.ordered, prefix_length(set.size()), scratch.keyed);
+  select_rarest(scratch.ordered, prefix, scratch.keyed);
   scratch.candidates.clear();
+  const Posting* const postings_end = postings_.data() + postings_.size();
   for (const uint64_t h : scratch.ordered) {
-    const auto found = prefix_index_.find(h);
-    if (found == prefix_index_.end()) continue;
-    scratch.candidates.insert(scratch.candidates.end(), found->second.begin(), found->second.end());
+    for (const Posting* p = first_posting(h); p != nullptr && p != postings_end && p->shingle == h; ++p) {
+      scratch.candidates.push_back(p->id);
+    }
   }
   std::sort(scratch.candidates.begin(), scratch.candidates.end());
   scratch.candidates.erase(std::unique(scratch.candidates.begin(), scratch.candidates.end()), scratch.candidates.end());
@@ -118,8 +164,8 @@ void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch,
 uint64_t NearLeakageIndex::memory_bytes() const {
   uint64_t bytes = sets_.capacity() * sizeof(std::vector<uint64_t>);
   for (const auto& set : sets_) bytes += set.capacity() * sizeof(uint64_t);
-  for (const auto& [key, ids] : prefix_index_) bytes += 48 + ids.capacity() * sizeof(uint32_t);
-  bytes += frequency_.size() * sizeof(uint16_t);
+  bytes += postings_.capacity() * sizeof(Posting) + posting_slots_.capacity() * sizeof(uint32_t);
+  bytes += frequency_.size() * sizeof(uint16_t) + present_.capacity() * sizeof(uint64_t);
   return bytes;
 }
 
