@@ -103,3 +103,21 @@ TEST_CASE("near leakage join: identical, disjoint and empty texts") {
   CHECK(index.validation_count() == 2);
   CHECK(index.memory_bytes() > 0);
 }
+
+TEST_CASE("near leakage join: validation texts that share their prefix are all found") {
+  // Three validation copies put the same shingles in the posting array three times in a row;
+  // a fourth text shares some of them. Under a low threshold the train text also matches it.
+  NearLeakageIndex index(0.3, 2);
+  index.add_validation("one two three four five six");
+  index.add_validation("one two three four five six");
+  index.add_validation("seven eight nine ten eleven");
+  index.add_validation("one two three four five six");
+  index.add_validation("one two three four nine ten");
+  index.seal();
+  NearLeakageIndex::Scratch scratch;
+  std::vector<uint32_t> found;
+  index.probe("one two three four five six", scratch, found);
+  CHECK(found == std::vector<uint32_t>{0, 1, 3, 4});
+  index.probe("twelve thirteen fourteen", scratch, found);
+  CHECK(found.empty());
+}
