@@ -79,13 +79,15 @@ class NearLeakageIndex {
   static constexpr int kFrequencyBits = 22;
   static size_t frequency_slot(uint64_t shingle) { return static_cast<size_t>(shingle >> (64 - kFrequencyBits)); }
   ZeroedArray<uint16_t> frequency_;  // huge pages, touched only where shingles land
-  // Bit per frequency slot: set when some validation text holds a shingle of the slot. 512 KiB,
-  // so it stays in cache where frequency_'s 8 MiB does not: a train text most of whose shingles
-  // no validation text holds is ruled out on it alone (probe).
+  // Presence bitmap, built by seal(): the bit of a shingle's top bits is set when some
+  // validation text holds a shingle with those bits. About 8 bits per validation shingle (at most
+  // 16 MiB), so most shingles no validation text holds find their bit clear: a train text with
+  // enough of them is ruled out on the bitmap alone (probe).
   std::vector<uint64_t> present_;
+  int presence_shift_ = 63;
   bool present(uint64_t shingle) const {
-    const size_t slot = frequency_slot(shingle);
-    return (present_[slot >> 6] >> (slot & 63)) & 1;
+    const uint64_t bit = shingle >> presence_shift_;
+    return (present_[bit >> 6] >> (bit & 63)) & 1;
   }
   // The prefix index: (shingle, validation id) of every validation prefix, sorted, and an
   // open-addressing table from a shingle to its first posting (index + 1; 0 is empty).

@@ -15,8 +15,7 @@ namespace tuneprep {
 NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle)
     : threshold_(threshold),
       shingle_(shingle),
-      frequency_(size_t{1} << kFrequencyBits),
-      present_((size_t{1} << kFrequencyBits) / 64, 0) {}
+      frequency_(size_t{1} << kFrequencyBits) {}
 
 // Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
 // with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
@@ -41,10 +40,8 @@ void NearLeakageIndex::add_validation(std::string_view comparison_text) {
   std::vector<uint64_t> set;
   shingle_set(comparison_text, folded, set);
   for (uint64_t h : set) {
-    const size_t slot = frequency_slot(h);
-    uint16_t& count = frequency_[slot];
+    uint16_t& count = frequency_[frequency_slot(h)];
     if (count != UINT16_MAX) ++count;
-    present_[slot >> 6] |= uint64_t{1} << (slot & 63);
   }
   set.shrink_to_fit();
   sets_.push_back(std::move(set));
@@ -74,6 +71,15 @@ size_t posting_slot(uint64_t shingle, size_t mask) {
 }  // namespace
 
 void NearLeakageIndex::seal() {
+  uint64_t shingles = 0;
+  for (const auto& set : sets_) shingles += set.size();
+  int bits = 16;
+  while (bits < 27 && (uint64_t{1} << bits) < 8 * shingles) ++bits;
+  presence_shift_ = 64 - bits;
+  present_.assign((size_t{1} << bits) / 64, 0);
+  for (const auto& set : sets_) {
+    for (const uint64_t h : set) present_[h >> presence_shift_ >> 6] |= uint64_t{1} << ((h >> presence_shift_) & 63);
+  }
   // One sorted array of postings and a flat table over it: a node map of vectors cost most of
   // this step, which runs alone after the split.
   postings_.clear();
@@ -136,7 +142,7 @@ void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch,
   const size_t prefix = prefix_length(set.size());
   // Shingles no validation text holds are the rarest of all, so they come first in the order:
   // when there are `prefix` of them the whole prefix is among them and nothing can match. Most
-  // train texts end here, on lookups in the small presence bitmap alone.
+  // train texts end here, on the presence bitmap alone.
   size_t unseen = 0;
   for (const uint64_t h : set) unseen += !present(h);
   if (unseen >= prefix) return;
