@@ -57,6 +57,8 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
   std::vector<std::string> train;
   std::vector<std::string> validation;
   for (int i = 0; i < 300; ++i) train.push_back(random_text(rng, 40 + rng() % 80));
+  // Some train texts say the same thing twice or three times (repeated shingles count once).
+  for (int i = 0; i < 300; i += 10) train[i] += " " + train[i] + (i % 20 == 0 ? " " + train[i] : "");
   for (int i = 0; i < 120; ++i) {
     // A third are light edits of a train text (most above the threshold, some just below).
     if (i % 3 == 0) {
@@ -85,6 +87,15 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
     pairs += expected.size();
   }
   CHECK(pairs >= 10);  // the planted copies (most of them) are found
+  // A validation text that is a train text said twice matches that train text's repeat.
+  NearLeakageIndex repeated(kThreshold, kShingle);
+  repeated.add_validation(train[1] + " " + train[1]);
+  repeated.seal();
+  repeated.probe(train[1] + " " + train[1] + " " + train[1], scratch, found);
+  CHECK(found.size() == (NearLeakageIndex::jaccard(set_of(train[1] + " " + train[1], kShingle),
+                                                   set_of(train[1] + " " + train[1] + " " + train[1], kShingle)) >= kThreshold
+                             ? 1u
+                             : 0u));
 }
 
 TEST_CASE("near leakage join: identical, disjoint and empty texts") {

@@ -54,6 +54,7 @@ class NearLeakageIndex {
   struct Scratch {
     std::string folded;
     std::vector<uint64_t> shingles;
+    std::vector<uint64_t> seen;     // hash set dropping repeated shingles
     std::vector<uint64_t> ordered;  // the shingles of the prefix
     std::vector<std::pair<uint32_t, uint64_t>> keyed;  // (frequency, shingle) while ordering
     std::vector<uint32_t> candidates;

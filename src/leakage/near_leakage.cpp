@@ -35,6 +35,33 @@ void NearLeakageIndex::shingle_set(std::string_view text, std::string& folded, s
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
+namespace {
+// Drops repeated values, keeping the first of each in place: an open-addressing set in `table`
+// (twice the count, zero marks an empty slot, so a zero value is tracked apart).
+void drop_repeats(std::vector<uint64_t>& values, std::vector<uint64_t>& table) {
+  size_t slots = 16;
+  while (slots < 2 * values.size()) slots *= 2;
+  table.assign(slots, 0);
+  const size_t mask = slots - 1;
+  bool zero_seen = false;
+  size_t kept = 0;
+  for (const uint64_t v : values) {
+    bool fresh = false;
+    if (v == 0) {
+      fresh = !zero_seen;
+      zero_seen = true;
+    } else {
+      size_t slot = static_cast<size_t>((v * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+      while (table[slot] != 0 && table[slot] != v) slot = (slot + 1) & mask;
+      fresh = table[slot] == 0;
+      table[slot] = v;
+    }
+    if (fresh) values[kept++] = v;
+  }
+  values.resize(kept);
+}
+}  // namespace
+
 void NearLeakageIndex::add_validation(std::string_view comparison_text) {
   std::string folded;
   std::vector<uint64_t> set;
@@ -136,8 +163,12 @@ double NearLeakageIndex::jaccard(const std::vector<uint64_t>& a, const std::vect
 void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch, std::vector<uint32_t>& out) const {
   out.clear();
   if (sets_.empty() || !sealed_) return;
-  shingle_set(comparison_text, scratch.folded, scratch.shingles);
-  const std::vector<uint64_t>& set = scratch.shingles;
+  // Repeats dropped with a small hash set; the set is sorted only for a text that gets past the
+  // bitmap (sorting every train text was a tenth of the join).
+  fold_for_comparison(comparison_text, scratch.folded);
+  shingle_hashes(scratch.folded, shingle_, scratch.shingles);
+  drop_repeats(scratch.shingles, scratch.seen);
+  std::vector<uint64_t>& set = scratch.shingles;
   if (set.empty()) return;
   const size_t prefix = prefix_length(set.size());
   // Shingles no validation text holds are the rarest of all, so they come first in the order:
@@ -146,6 +177,7 @@ void NearLeakageIndex::probe(std::string_view comparison_text, Scratch& scratch,
   size_t unseen = 0;
   for (const uint64_t h : set) unseen += !present(h);
   if (unseen >= prefix) return;
+  std::sort(set.begin(), set.end());
   scratch.ordered = set;
   select_rarest(scratch.ordered, prefix, scratch.keyed);
   scratch.candidates.clear();

@@ -9,6 +9,7 @@
 #endif
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL  // one short hash per shingle: the library call cost more than the hashing
 #include <xxhash.h>
 
 #include "tuneprep/near_dedup.hpp"
