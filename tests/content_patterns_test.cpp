@@ -412,3 +412,22 @@ TEST_CASE("each thread scans with its own Vectorscan scratch") {
   for (const std::vector<int>& hits : results) CHECK(hits == results[0]);
   CHECK(results[0] == std::vector<int>{0, 2, 12, 14});
 }
+
+TEST_CASE("without Vectorscan the prefilter reports the byte-class patterns alone") {
+  // What prepare runs without warnings: control-character is the only content rule at error.
+  const ContentPatterns& patterns = ContentPatterns::instance();
+  ContentPatterns::Scratch scratch = patterns.make_scratch();
+  const std::string_view text = "mail john@mail.co.uk or call 555-123-4567 &amp; \x01";
+  std::vector<int> all;
+  std::vector<int> bytes_only;
+  patterns.match(text, scratch, all);
+  patterns.match(text, scratch, bytes_only, /*with_vectorscan=*/false);
+  std::vector<int> expected;
+  for (int index : all) {
+    if (patterns.pattern(index).scan != tuneprep::checks::Prefilter::kVectorscan) expected.push_back(index);
+  }
+  CHECK(expected.size() == 2);  // the phone number's digit groups, the control byte
+  CHECK(bytes_only == expected);
+  patterns.match("see john@mail.co.uk", scratch, bytes_only, false);
+  CHECK(bytes_only.empty());
+}

@@ -397,10 +397,13 @@ ContentPatterns::Scratch ContentPatterns::make_scratch() const {
   return Scratch(scratch);
 }
 
-void ContentPatterns::match(std::string_view text, Scratch& scratch, std::vector<int>& hits) const {
+void ContentPatterns::match(std::string_view text, Scratch& scratch, std::vector<int>& hits,
+                            bool with_vectorscan) const {
   hits.clear();
   uint32_t found = 0;
-  if (text.size() > std::numeric_limits<unsigned>::max()) {
+  if (!with_vectorscan) {
+    // nothing but the byte classes below
+  } else if (text.size() > std::numeric_limits<unsigned>::max()) {
     found = vectorscan_mask_;  // hs_scan takes a 32-bit length: let RE2 decide on such a text
   } else if (!text.empty()) {  // hs_scan rejects the null data() of an empty view
     const hs_error_t status = hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,

@@ -88,7 +88,9 @@ class ContentPatterns {
 
   // Indices, ascending, of the patterns that may match somewhere in `text` (`hits` is cleared
   // first): every pattern whose RE2 finds a hit in `text` is among them; others may be too.
-  void match(std::string_view text, Scratch& scratch, std::vector<int>& hits) const;
+  // Without `with_vectorscan` only the byte-class prefilters run (digit runs, control bytes):
+  // for a caller whose enabled rules need no other (prepare without warnings: control-character).
+  void match(std::string_view text, Scratch& scratch, std::vector<int>& hits, bool with_vectorscan = true) const;
 
   const ContentPattern& pattern(int index) const { return patterns_[index]; }
   const RE2& regex(int index) const { return *regexes_[index]; }

@@ -93,6 +93,7 @@ struct RuleChecker::Impl {
   explicit Impl(RuleConfig c) : config(std::move(c)) {
     for (const checks::ContentPattern& p : checks::ContentPatterns::table()) {
       run_pattern_set |= config.enabled(p.rule);
+      run_vectorscan |= config.enabled(p.rule) && p.scan == checks::Prefilter::kVectorscan;
     }
     if (run_pattern_set) {  // only when some rule needs it (loading the database and RE2s takes a few ms)
       patterns = &checks::ContentPatterns::instance();
@@ -105,6 +106,7 @@ struct RuleChecker::Impl {
   const checks::ContentPatterns* patterns = nullptr;         // when a pattern rule is enabled
   std::optional<checks::ContentPatterns::Scratch> scratch;  // this thread's, with `patterns`
   bool run_pattern_set = false;
+  bool run_vectorscan = false;  // some enabled rule's prefilter is a Vectorscan pattern
   bool check_responses = false;
   simdjson::dom::parser calls_parser;
   simdjson::dom::parser arguments_parser;
@@ -351,7 +353,8 @@ struct RuleChecker::Impl {
         joined += "\n\n";
       }
     }
-    patterns->match(joined, *scratch, hits);  // in pattern order, which keeps output deterministic
+    // In pattern order, which keeps output deterministic.
+    patterns->match(joined, *scratch, hits, run_vectorscan);
   }
 
   // The content rules: confirm the prefilter's hits, O(1) padding check, one pass over responses.
