@@ -48,6 +48,14 @@ std::vector<uint64_t> set_of(const std::string& text, uint32_t n) {
   return hashes;
 }
 
+// An index of `texts` (validation ids in order), sealed.
+NearLeakageIndex sealed_index(double threshold, uint32_t shingle, const std::vector<std::string>& texts) {
+  NearLeakageIndex index(threshold, shingle);
+  for (const std::string& text : texts) index.add_validation(text);
+  index.seal();
+  return index;
+}
+
 }  // namespace
 
 TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
@@ -99,10 +107,7 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
 }
 
 TEST_CASE("near leakage join: identical, disjoint and empty texts") {
-  NearLeakageIndex index(0.8, 5);
-  index.add_validation("the quick brown fox jumps over the lazy dog today");
-  index.add_validation("");
-  index.seal();
+  const NearLeakageIndex index = sealed_index(0.8, 5, {"the quick brown fox jumps over the lazy dog today", ""});
   NearLeakageIndex::Scratch scratch;
   std::vector<uint32_t> found;
   index.probe("The quick brown fox jumps over the lazy dog today!", scratch, found);
@@ -118,13 +123,9 @@ TEST_CASE("near leakage join: identical, disjoint and empty texts") {
 TEST_CASE("near leakage join: validation texts that share their prefix are all found") {
   // Three validation copies put the same shingles in the posting array three times in a row;
   // a fourth text shares some of them. Under a low threshold the train text also matches it.
-  NearLeakageIndex index(0.3, 2);
-  index.add_validation("one two three four five six");
-  index.add_validation("one two three four five six");
-  index.add_validation("seven eight nine ten eleven");
-  index.add_validation("one two three four five six");
-  index.add_validation("one two three four nine ten");
-  index.seal();
+  const NearLeakageIndex index =
+      sealed_index(0.3, 2, {"one two three four five six", "one two three four five six", "seven eight nine ten eleven",
+                            "one two three four five six", "one two three four nine ten"});
   NearLeakageIndex::Scratch scratch;
   std::vector<uint32_t> found;
   index.probe("one two three four five six", scratch, found);
