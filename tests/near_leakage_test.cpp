@@ -65,8 +65,14 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
   std::vector<std::string> train;
   std::vector<std::string> validation;
   for (int i = 0; i < 300; ++i) train.push_back(random_text(rng, 40 + rng() % 80));
-  // Some train texts say the same thing twice or three times (repeated shingles count once).
+  // Some train texts say the same thing twice or three times (repeated shingles count once), and
+  // a few are long enough (over 8,192 shingles) to drop their repeats by sorting.
   for (int i = 0; i < 300; i += 10) train[i] += " " + train[i] + (i % 20 == 0 ? " " + train[i] : "");
+  for (int i = 5; i < 300; i += 100) {
+    const std::string once = train[i];
+    for (int copy = 0; copy < 2; ++copy) train[i] += " " + once;
+    train[i] += " " + random_text(rng, 9000);
+  }
   for (int i = 0; i < 120; ++i) {
     // A third are light edits of a train text (most above the threshold, some just below).
     if (i % 3 == 0) {
@@ -95,6 +101,11 @@ TEST_CASE("near leakage join matches a brute-force comparison of every pair") {
     pairs += expected.size();
   }
   CHECK(pairs >= 10);  // the planted copies (most of them) are found
+  // A train text that says a long validation text (over 8,192 shingles) twice has its set.
+  const std::string long_text = random_text(rng, 9000);
+  const NearLeakageIndex long_index = sealed_index(kThreshold, kShingle, {long_text});
+  long_index.probe(long_text + " " + long_text, scratch, found);
+  CHECK(found == std::vector<uint32_t>{0});
   // A validation text that is a train text said twice matches that train text's repeat.
   NearLeakageIndex repeated(kThreshold, kShingle);
   repeated.add_validation(train[1] + " " + train[1]);

@@ -37,8 +37,15 @@ void NearLeakageIndex::shingle_set(std::string_view text, std::string& folded, s
 
 namespace {
 // Drops repeated values, keeping the first of each in place: an open-addressing set in `table`
-// (twice the count, zero marks an empty slot, so a zero value is tracked apart).
+// (twice the count, zero marks an empty slot, so a zero value is tracked apart). A very long
+// text is sorted in place instead, so the table stays small (128 KiB at most) whatever the record.
 void drop_repeats(std::vector<uint64_t>& values, std::vector<uint64_t>& table) {
+  constexpr size_t kLargestHashed = size_t{1} << 13;
+  if (values.size() > kLargestHashed) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    return;
+  }
   size_t slots = 16;
   while (slots < 2 * values.size()) slots *= 2;
   table.assign(slots, 0);
@@ -117,6 +124,8 @@ void NearLeakageIndex::seal() {
     select_rarest(ordered, prefix_length(ordered.size()), keyed);
     for (const uint64_t h : ordered) postings_.push_back({h, id});
   }
+  // Slots hold a posting's index + 1 in 32 bits: 4 billion postings would take 64 GB, and the
+  // validation sets behind them 16 times that, so the index runs out of memory long before.
   std::sort(postings_.begin(), postings_.end(), [](const Posting& a, const Posting& b) {
     return a.shingle != b.shingle ? a.shingle < b.shingle : a.id < b.id;
   });
