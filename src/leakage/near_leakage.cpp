@@ -13,9 +13,7 @@
 namespace tuneprep {
 
 NearLeakageIndex::NearLeakageIndex(double threshold, uint32_t shingle)
-    : threshold_(threshold),
-      shingle_(shingle),
-      frequency_(size_t{1} << kFrequencyBits) {}
+    : threshold_(threshold), shingle_(shingle), frequency_(size_t{1} << kFrequencyBits) {}
 
 // Prefix filtering for Jaccard >= t: under any fixed order of the elements, two sets x and y
 // with J(x, y) >= t share an element among the first |x| - ceil(t|x|) + 1 of x and the first
@@ -97,8 +95,8 @@ void NearLeakageIndex::select_rarest(std::vector<uint64_t>& set, size_t count,
 }
 
 namespace {
-// Spreads a shingle hash over the table (shingles are hashes already, but their low bits also
-// pick frequency slots' neighbours; a multiply keeps the two independent).
+// A shingle's slot in the posting table: its hash mixed by one multiply, bits 32 and up (the
+// frequency slots and the presence bitmap take the top bits as they are).
 size_t posting_slot(uint64_t shingle, size_t mask) {
   return static_cast<size_t>((shingle * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
