@@ -55,7 +55,7 @@ struct Record {
   bool had_crlf = false;
 };
 
-// Records travel through the pipeline in batches of a few MB; `sequence` orders batches.
+// Records travel through the pipeline in batches of about 512 KiB; `sequence` orders batches.
 struct RecordBatch {
   uint64_t sequence = 0;
   std::vector<Record> records;
