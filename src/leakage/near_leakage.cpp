@@ -34,6 +34,12 @@ void NearLeakageIndex::shingle_set(std::string_view text, std::string& folded, s
 }
 
 namespace {
+// A shingle's slot in an open-addressing table of mask + 1 slots: its hash mixed by one multiply,
+// bits 32 and up (the frequency slots and the presence bitmap take the top bits as they are).
+size_t table_slot(uint64_t shingle, size_t mask) {
+  return static_cast<size_t>((shingle * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
 // Drops repeated values, keeping the first of each in place: an open-addressing set in `table`
 // (twice the count, zero marks an empty slot, so a zero value is tracked apart). A very long
 // text is sorted in place instead, so the table stays small (128 KiB at most) whatever the record.
@@ -56,7 +62,7 @@ void drop_repeats(std::vector<uint64_t>& values, std::vector<uint64_t>& table) {
       fresh = !zero_seen;
       zero_seen = true;
     } else {
-      size_t slot = static_cast<size_t>((v * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+      size_t slot = table_slot(v, mask);
       while (table[slot] != 0 && table[slot] != v) slot = (slot + 1) & mask;
       fresh = table[slot] == 0;
       table[slot] = v;
@@ -94,14 +100,6 @@ void NearLeakageIndex::select_rarest(std::vector<uint64_t>& set, size_t count,
   for (size_t i = 0; i < count; ++i) set[i] = keyed[i].second;
 }
 
-namespace {
-// A shingle's slot in the posting table: its hash mixed by one multiply, bits 32 and up (the
-// frequency slots and the presence bitmap take the top bits as they are).
-size_t posting_slot(uint64_t shingle, size_t mask) {
-  return static_cast<size_t>((shingle * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
-}
-}  // namespace
-
 void NearLeakageIndex::seal() {
   uint64_t shingles = 0;
   for (const auto& set : sets_) shingles += set.size();
@@ -134,7 +132,7 @@ void NearLeakageIndex::seal() {
   posting_slots_.assign(slots, 0);
   for (size_t i = 0; i < postings_.size(); ++i) {
     if (i > 0 && postings_[i].shingle == postings_[i - 1].shingle) continue;
-    size_t slot = posting_slot(postings_[i].shingle, slots - 1);
+    size_t slot = table_slot(postings_[i].shingle, slots - 1);
     while (posting_slots_[slot] != 0) slot = (slot + 1) & (slots - 1);
     posting_slots_[slot] = static_cast<uint32_t>(i + 1);
   }
@@ -143,7 +141,7 @@ void NearLeakageIndex::seal() {
 
 const NearLeakageIndex::Posting* NearLeakageIndex::first_posting(uint64_t shingle) const {
   const size_t mask = posting_slots_.size() - 1;
-  for (size_t slot = posting_slot(shingle, mask);; slot = (slot + 1) & mask) {
+  for (size_t slot = table_slot(shingle, mask);; slot = (slot + 1) & mask) {
     const uint32_t at = posting_slots_[slot];
     if (at == 0) return nullptr;
     if (postings_[at - 1].shingle == shingle) return &postings_[at - 1];

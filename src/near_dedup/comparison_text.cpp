@@ -200,7 +200,7 @@ ShingleKind choose_shingle_kind(std::string_view folded) {
   const auto* p = reinterpret_cast<const unsigned char*>(folded.data());
   const auto* end = p + folded.size();
   // Fast path: every unspaced script is encoded in 3 or 4 bytes, so a text without lead bytes
-  // >= 0xE0 only needs its spaces and code points counted (a loop the compiler vectorizes).
+  // >= 0xE0 only needs its spaces and code points counted.
   bool wide = false;
   const auto* q = p;
 #if defined(__SSE2__)
