@@ -86,6 +86,26 @@ TEST_CASE("exact deduplicator keeps the first occurrence and grows") {
   CHECK(dedup.size() == 5000);
 }
 
+TEST_CASE("a reserved deduplicator keeps what it held and does not grow before the reserved count") {
+  ExactDeduplicator dedup;
+  SourceLocation at;
+  at.line = 3;
+  CHECK_FALSE(dedup.insert(Hash128{42, 1}, at).has_value());
+  const size_t initial = dedup.memory_bytes();
+  dedup.reserve(3000);
+  const size_t reserved = dedup.memory_bytes();
+  CHECK(reserved >= 2 * 3000 * initial / 1024);  // 1,024 slots at first; load at most 1/2
+  CHECK(reserved < 4 * 3000 * initial / 1024);   // the next power of two, not more
+  auto again = dedup.insert(Hash128{42, 1}, SourceLocation{});  // moved by the rehash, still found
+  REQUIRE(again.has_value());
+  CHECK(again->line == 3);
+  for (uint64_t i = 1; i < 3000; ++i) CHECK_FALSE(dedup.insert(Hash128{i * 0x9E3779B97F4A7C15ull, i}, at).has_value());
+  CHECK(dedup.memory_bytes() == reserved);
+  CHECK(dedup.size() == 3000);
+  dedup.reserve(10);  // never shrinks
+  CHECK(dedup.memory_bytes() == reserved);
+}
+
 TEST_CASE("an all-zero hash is stored like any other") {
   ExactDeduplicator dedup;
   SourceLocation at;

@@ -618,6 +618,20 @@ TEST_CASE("Conflict grouping handles many prompts across table growth") {
   CHECK(groups[4].ids == std::vector<uint64_t>{4000, 9000});
 }
 
+TEST_CASE("Conflict grouping reserved up front finds the same groups and does not grow before the reserved count") {
+  ConflictGrouper grouper;
+  grouper.add(0, TextKey{0, 7}, 1);
+  grouper.reserve(5000);
+  const uint64_t reserved = grouper.memory_bytes();
+  for (uint64_t i = 1; i < 5000; ++i) grouper.add(i, TextKey{i, 7}, 1);
+  CHECK(grouper.memory_bytes() == reserved);
+  for (uint64_t i = 0; i < 5000; i += 1000) grouper.add(5000 + i, TextKey{i, 7}, 2);
+  const auto groups = grouper.groups();
+  REQUIRE(groups.size() == 5);
+  CHECK(groups[0].ids == std::vector<uint64_t>{0, 5000});  // the entry from before the rehash
+  CHECK(groups[4].ids == std::vector<uint64_t>{4000, 9000});
+}
+
 TEST_CASE("Comparison key ignores case, punctuation and spacing") {
   CHECK(comparison_key("What is 2+2?") == comparison_key("what is 2 + 2"));
   CHECK_FALSE(comparison_key("What is 2+2?") == comparison_key("What is 2+3?"));

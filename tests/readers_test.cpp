@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tuneprep/readers.hpp"
+#include "tuneprep/record_stream.hpp"
 
 using namespace tuneprep;
 using namespace std::string_literals;
@@ -553,4 +554,52 @@ TEST_CASE("Readers report the raw byte count and sha256 of their input") {
   }
   CHECK(opened.reader->raw_bytes_consumed() == 3);
   CHECK(opened.reader->raw_sha256() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordCountEstimate (record_stream.hpp): the sinks size their tables from it.
+
+namespace {
+tuneprep::Record record_of_bytes(size_t bytes) {
+  tuneprep::Record record;
+  record.text.assign(bytes - 1, 'x');  // plus its line end
+  return record;
+}
+}  // namespace
+
+TEST_CASE("the record count estimate comes once, from the first 1/64 of the input") {
+  std::vector<tuneprep::InputFile> files(2);
+  files[0].size = 48u << 20;
+  files[1].size = 16u << 20;  // 64 MiB in all: the sample is 1 MiB
+  tuneprep::RecordCountEstimate estimate(files);
+  uint64_t found = 0;
+  uint64_t calls = 0;
+  for (int i = 0; i < 4096; ++i) {
+    const uint64_t value = estimate.add(record_of_bytes(256));
+    calls += value != 0;
+    if (value != 0) {
+      found = value;
+      CHECK(i == 4095);  // 4,096 records of 256 bytes complete the MiB
+    }
+  }
+  CHECK(calls == 1);
+  CHECK(found == 64u * 4096);
+  CHECK(estimate.add(record_of_bytes(256)) == 0);  // never again
+}
+
+TEST_CASE("no record count estimate for compressed or unsized inputs, or a sample that was all of it") {
+  std::vector<tuneprep::InputFile> files(1);
+  files[0].size = 64u << 20;
+  files[0].compression = tuneprep::Compression::kGzip;
+  tuneprep::RecordCountEstimate compressed(files);
+  files[0].compression = tuneprep::Compression::kNone;
+  files[0].size.reset();  // stdin
+  tuneprep::RecordCountEstimate unsized(files);
+  files[0].size = 1000;
+  tuneprep::RecordCountEstimate small(files);
+  for (int i = 0; i < 8192; ++i) {
+    CHECK(compressed.add(record_of_bytes(256)) == 0);
+    CHECK(unsized.add(record_of_bytes(256)) == 0);
+    CHECK(small.add(record_of_bytes(256)) == 0);
+  }
 }

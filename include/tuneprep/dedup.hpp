@@ -71,6 +71,13 @@ class Hash128Table {
   }
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+  // Makes room for `items` hashes in all, so that the table does not grow (rehashing every hash
+  // and touching fresh memory at each doubling) before it holds them.
+  void reserve(size_t items) {
+    size_t slot_count = slots_.size();
+    while (slot_count < items * 2) slot_count *= 2;  // find_or_insert keeps the load at 1/2 or less
+    if (slot_count != slots_.size()) rehash(slot_count);
+  }
 
  private:
   // Slots start as zero bits (ZeroedArray): an empty hash and a value whose zero bits are its
@@ -80,9 +87,10 @@ class Hash128Table {
     Hash128 hash;  // {0,0}: empty
     Value value{};
   };
-  void grow() {
+  void grow() { rehash(slots_.size() * 2); }
+  void rehash(size_t slot_count) {
     ZeroedArray<Slot> old = std::move(slots_);
-    slots_ = ZeroedArray<Slot>(old.size() * 2);
+    slots_ = ZeroedArray<Slot>(slot_count);
     const size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.hash.low == 0 && slot.hash.high == 0) continue;
@@ -109,6 +117,7 @@ class ExactDeduplicator {
   std::optional<uint8_t> add_side(const Hash128& hash, uint8_t side_bit);
   size_t size() const { return table_.size(); }
   size_t memory_bytes() const { return table_.memory_bytes(); }
+  void reserve(size_t hashes) { table_.reserve(hashes); }  // see Hash128Table::reserve
 
  private:
   // The line's top two bits hold the split sides (add_side): 32 bytes a slot either way.

@@ -294,6 +294,9 @@ class ConflictGrouper {
   std::optional<ConflictHit> add(uint64_t id, TextKey prompt, uint64_t answer_hash);
   // Asks for the cache line where add(…, prompt, …) starts looking (a hint; changes nothing).
   void prefetch(TextKey prompt) const;
+  // Makes room for `prompts` distinct prompts, so that the table and the prompt list do not grow
+  // (rehashing or copying at each doubling) before they hold them.
+  void reserve(size_t prompts);
   // Groups with at least two distinct answers, ordered by their first id.
   std::vector<ConflictGroup> groups() const;
   uint64_t memory_bytes() const;

@@ -3,6 +3,7 @@
 // sees records in input order whatever the thread count, so outputs are deterministic.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -50,6 +51,40 @@ struct StreamedInput {
   std::string sha256;
   uint64_t bytes = 0;
   uint64_t records = 0;
+};
+
+// Estimates how many records a run streams, from its first records and its inputs' sizes, so
+// that a serial sink can size its tables once instead of letting them double (each doubling
+// rehashes every entry and touches fresh memory). The estimate comes once, after the records of
+// the first 1/64 of the input bytes (at least 1 MiB), so that a few odd first records do not
+// size the tables; there is none when an input is compressed or of unknown size.
+class RecordCountEstimate {
+ public:
+  explicit RecordCountEstimate(const std::vector<InputFile>& files) {
+    for (const InputFile& file : files) {
+      if (file.compression != Compression::kNone || !file.size) return;
+      input_bytes_ += *file.size;
+    }
+    sample_bytes_ = std::max<uint64_t>(uint64_t{1} << 20, input_bytes_ / 64);
+  }
+  // Counts `record` (its bytes and a line end); returns the estimate of all records at the record
+  // that completes the sample, 0 at every other call.
+  uint64_t add(const Record& record) {
+    if (sample_bytes_ == 0) return 0;
+    ++records_;
+    bytes_ += record.text.size() + 1;
+    if (bytes_ < sample_bytes_) return 0;
+    sample_bytes_ = 0;
+    if (input_bytes_ <= bytes_) return 0;  // the sample was nearly everything
+    return static_cast<uint64_t>(static_cast<double>(records_) * static_cast<double>(input_bytes_) /
+                                 static_cast<double>(bytes_));
+  }
+
+ private:
+  uint64_t input_bytes_ = 0;
+  uint64_t sample_bytes_ = 0;  // 0: no estimate (any more)
+  uint64_t records_ = 0;
+  uint64_t bytes_ = 0;
 };
 
 inline unsigned resolve_jobs(unsigned jobs) {

@@ -98,9 +98,10 @@ struct ConflictGrouper::State {
   static uint32_t index_of(uint64_t entry) { return static_cast<uint32_t>(entry) - 1; }
   static bool tag_matches(uint64_t entry, uint64_t h) { return (entry >> 32) == (h >> 32); }
 
-  void grow() {
+  void grow() { rehash(table.size() * 2); }
+  void rehash(size_t slot_count) {
     ZeroedArray<uint64_t> old = std::move(table);
-    table = ZeroedArray<uint64_t>(old.size() * 2);
+    table = ZeroedArray<uint64_t>(slot_count);
     for (uint64_t entry : old) {
       if (entry == kEmpty) continue;
       const uint64_t h = mix(prompts[index_of(entry)].key);
@@ -115,6 +116,14 @@ ConflictGrouper::ConflictGrouper() : state_(std::make_unique<State>()) {}
 ConflictGrouper::~ConflictGrouper() = default;
 ConflictGrouper::ConflictGrouper(ConflictGrouper&&) noexcept = default;
 ConflictGrouper& ConflictGrouper::operator=(ConflictGrouper&&) noexcept = default;
+
+void ConflictGrouper::reserve(size_t prompts) {
+  State& s = *state_;
+  size_t slot_count = s.table.size();
+  while (slot_count * 3 < prompts * 4) slot_count *= 2;  // add() keeps the load at 3/4 or less
+  if (slot_count != s.table.size()) s.rehash(slot_count);
+  s.prompts.reserve(prompts);
+}
 
 std::optional<ConflictHit> ConflictGrouper::add(uint64_t id, TextKey prompt, uint64_t answer_hash) {
   State& s = *state_;

@@ -544,7 +544,12 @@ std::optional<IoError> PrepareRun::run(const StreamProgressCallback& progress) {
   auto transform = [&](const Record& record, RecordAnalysis& analysis) {
     analyzer_->analyze(record, path_of(record.source), analysis);
   };
+  RecordCountEstimate estimate(files_);
   auto sink = [&](const Record& record, RecordAnalysis& analysis) {
+    if (const uint64_t expected = estimate.add(record)) {
+      if (options_.dedup != DedupMode::kNone) deduplicator_.reserve(expected);
+      grouper_.reserve(expected);
+    }
     const bool ok = route(record, analysis);
     clock_.stop();
     return ok;

@@ -172,8 +172,16 @@ ValidateResult run_validate(const ValidateOptions& options, const StreamProgress
       render_fix(fixes, path, record, *analyzer.last_example(), checked);
     }
   };
+  RecordCountEstimate estimate(files);
   auto sink = [&](const Record& record, CheckedRecord& checked) -> bool {
     ++counts.records;
+    if (const uint64_t expected = estimate.add(record)) {
+      deduplicator.reserve(expected);
+      if (analyzer.options().conflict_keys) {
+        conflicts.reserve(expected);
+        conflict_sources.reserve(expected);
+      }
+    }
     const uint32_t file = record.source.file_index;
     auto add = [&](Diagnostic&& d) { set.diagnostics.push_back(FileDiagnostic{file, std::move(d)}); };
     RecordAnalysis& analysis = checked.analysis;
