@@ -233,6 +233,29 @@ TEST_CASE("control-character flags C0 and C1 controls but not tab, LF, CR") {
   CHECK(content_rule(RuleId::kControlCharacter, "tab\there\r\nline") == Lines{});
 }
 
+TEST_CASE("control-character alone (no Vectorscan scan) finds controls in any message") {
+  // With only byte-class rules enabled each content is scanned where it lies: a control in a
+  // later message, or in two, must still be found in each.
+  CHECK(run_only(RuleId::kControlCharacter,
+                 chat({user("plain"), assistant("fine"), user(std::string("x\x01y", 3)), assistant("ok")})) ==
+        Lines{"control-character /messages/2/content: content contains a control character (U+0001)"});
+  CHECK(run_only(RuleId::kControlCharacter,
+                 chat({user(std::string("a\x02", 2)), assistant("fine"), user("q"), assistant(std::string("\x03z", 2))})) ==
+        Lines{"control-character /messages/0/content: content contains a control character (U+0002)",
+              "control-character /messages/3/content: content contains a control character (U+0003)"});
+  RuleConfig byte_classes = only(RuleId::kControlCharacter);  // card numbers are a digit-run scan too
+  byte_classes.set_enabled(RuleId::kPiiCreditCard, true);
+  CHECK(run(chat({user("card 4111 1111 1111 1111 exp 12/29"), assistant("fine"), user(std::string("x\x01y", 3)),
+                  assistant("ok")}),
+            byte_classes) ==
+        Lines{"pii-credit-card /messages/0/content: content contains a payment card number (ending in 1111)",
+              "control-character /messages/2/content: content contains a control character (U+0001)"});
+  RuleConfig with_email = only(RuleId::kControlCharacter);
+  with_email.set_enabled(RuleId::kPiiEmail, true);  // the joined Vectorscan scan: the same finding
+  CHECK(run(chat({user("plain"), assistant("fine"), user(std::string("x\x01y", 3)), assistant("ok")}), with_email) ==
+        Lines{"control-character /messages/2/content: content contains a control character (U+0001)"});
+}
+
 TEST_CASE("pii-email flags addresses but not reserved example domains") {
   CHECK(content_rule(RuleId::kPiiEmail, "Write to john.smith+x@mail.co.uk today.") ==
         Lines{"pii-email /messages/1/content: content contains an e-mail address (j…@mail.co.uk)"});

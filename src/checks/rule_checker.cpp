@@ -345,6 +345,21 @@ struct RuleChecker::Impl {
   void scan_patterns(const Example& example) {
     hits.clear();
     if (!run_pattern_set) return;
+    if (!run_vectorscan) {
+      // Only the byte-class scans: each string where it lies, no joined copy (its cost is the
+      // copy, not the calls).
+      uint32_t found = 0;
+      for (const auto* list : {&example.messages, &example.preferred, &example.non_preferred}) {
+        for (const Message& m : *list) {
+          if (!m.content) continue;
+          patterns->match(*m.content, *scratch, hits, false);
+          for (int index : hits) found |= uint32_t{1} << index;
+        }
+      }
+      hits.clear();
+      for (; found != 0; found &= found - 1) hits.push_back(__builtin_ctz(found));  // in pattern order
+      return;
+    }
     joined.clear();
     for (const auto* list : {&example.messages, &example.preferred, &example.non_preferred}) {
       for (const Message& m : *list) {
