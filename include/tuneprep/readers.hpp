@@ -31,8 +31,9 @@ struct ReaderOptions {
   // Target size of one batch (records are never split across batches). Counts each record's
   // text plus sizeof(Record), so batches of tiny records stay small in memory too. Small enough
   // that a batch's records and results stay in cache between the stages: against 4 MiB,
-  // 512 KiB made `prepare -j2` of the generated GiB 10% faster (CPU -14%, peak RSS -60 MB),
-  // `prepare -j1` 15% and `validate -j1` 5%; 128-256 KiB gained nothing more.
+  // `bench/prepare` took `prepare -j2` of the generated GiB from 4.86 to 3.49 s and `-j1` from
+  // 7.46 to 6.24 s (docs/performance.md, runs of 2026-12-06 12:48 and 14:11); 128-256 KiB
+  // gained nothing more.
   size_t batch_bytes = 512u << 10;
   // Bytes requested per read from the (decompressed) stream. Records crossing chunk boundaries
   // are stitched together; tests set this to a few bytes to exercise that path.
