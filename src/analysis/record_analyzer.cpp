@@ -35,6 +35,13 @@ RuleConfig effective_rules(const AnalysisOptions& options) {
 // a whole line that has no better column (a framing error without one).
 bool placed(const Diagnostic& d) { return d.line != 0 && (d.column != 0 || d.pointer.empty()); }
 
+// Sets d's line and column from a position in the record's text (place_diagnostic's rule: the
+// record's own column counts on its first line only).
+void set_position(Diagnostic& d, const Record& record, const TextPosition& pos) {
+  d.line = record.source.line + pos.line_offset;
+  d.column = pos.line_offset == 0 ? record.source.column + pos.column - 1 : pos.column;
+}
+
 // Places a diagnostic of a CSV row: the pointer names a mapped column ("/prompt", "/response",
 // "/system"), found by walking the raw row's fields.
 void place_csv(Diagnostic& d, const Record& record) {
@@ -46,9 +53,7 @@ void place_csv(Diagnostic& d, const Record& record) {
   if (field >= 0) {
     if (auto found = csv_field_offset(record.text, static_cast<size_t>(field))) offset = *found;
   }
-  const TextPosition pos = position_of_offset(record.text, offset);
-  d.line = record.source.line + pos.line_offset;
-  d.column = pos.line_offset == 0 ? record.source.column + pos.column - 1 : pos.column;
+  set_position(d, record, position_of_offset(record.text, offset));
 }
 
 void place(Diagnostic& d, const Record& record) {
@@ -64,18 +69,17 @@ void place(Diagnostic& d, const Record& record) {
     return;
   }
   // A missing field ("/messages/0/content" of a message without content) is not in the text:
-  // point at the closest enclosing value that is, so the column still finds the message.
-  std::string_view at = d.pointer;
-  while (!at.empty() && !locate_json_pointer(record.text, at)) at = at.substr(0, at.rfind('/'));
-  if (at.size() == d.pointer.size()) {
-    place_diagnostic(d, record.text, record.source);
-  } else {
-    Diagnostic located;
-    located.pointer = std::string(at);
-    place_diagnostic(located, record.text, record.source);
-    d.line = located.line;
-    d.column = located.column;
+  // point at the closest enclosing value that is, so the column still finds the message. The
+  // walk that finds a value also gives its position (a second walk to place it was 2.5% of
+  // validate on text with a warning in nearly every record).
+  TextPosition pos;  // the record's start when nothing on the path is in the text
+  for (std::string_view at = d.pointer; !at.empty(); at = at.substr(0, at.rfind('/'))) {
+    if (const auto found = locate_json_pointer(record.text, at)) {
+      pos = *found;
+      break;
+    }
   }
+  set_position(d, record, pos);
 }
 
 void add_once(std::vector<RuleId>& rules, RuleId rule) {
