@@ -798,3 +798,49 @@ TEST_CASE("keys_known: set only for OpenAI chat whose every key the format defin
   REQUIRE(result.example);
   CHECK_FALSE(result.keys_known);
 }
+
+TEST_CASE("tools lists repeated from record to record are minified once, and each record gets its own") {
+  // One normalizer, as a worker thread has: the tool list of earlier records is remembered by
+  // its bytes; a list that differs in any byte is minified again.
+  Normalizer normalizer(NormalizeOptions{});
+  const std::string messages = R"("messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}])";
+  auto tools_of = [&](const std::string& line) {
+    NormalizeResult result = normalizer.normalize(json_record(line));
+    REQUIRE(result.example);
+    return result.example->tools_json;
+  };
+  const std::string f = R"([{"type":"function","function":{"name":"f"}}])";
+  const std::string g = R"([{"type":"function","function":{"name":"g"}}])";
+  const std::string spaced_f = R"([ {"type": "function", "function": {"name": "f"}} ])";
+  const std::string escaped_g = R"([{"type":"function","function":{"name":"\u0067"}}])";
+  for (int round = 0; round < 3; ++round) {
+    CHECK(tools_of("{" + messages + R"(,"tools":)" + f + "}") == f);
+    CHECK(tools_of(R"({"tools":)" + f + "," + messages + "}") == f);  // before the messages
+    CHECK(tools_of("{" + messages + R"(,"tools":)" + g + "}") == g);
+    CHECK(tools_of("{" + messages + R"(,"tools":)" + spaced_f + "}") == f);
+    CHECK(tools_of("{" + messages + R"(,"tools":)" + escaped_g + "}") == g);
+  }
+  // Six distinct lists in turn: more than the memo holds, so entries are replaced.
+  for (int round = 0; round < 2; ++round) {
+    for (int k = 0; k < 6; ++k) {
+      const std::string list = R"([{"type":"function","function":{"name":"f)" + std::to_string(k) + R"("}}])";
+      CHECK(tools_of("{" + messages + R"(,"tools":)" + list + "}") == list);
+    }
+  }
+  // A key given twice: the memo stays out of it, the record reads as without it.
+  Normalizer fresh(NormalizeOptions{});
+  const std::string twice = "{" + messages + R"(,"tools":)" + f + R"(,"tools":)" + g + "}";
+  NormalizeResult expected = fresh.normalize(json_record(twice));
+  REQUIRE(expected.example);
+  CHECK(tools_of(twice) == expected.example->tools_json);
+  CHECK(tools_of(twice) == expected.example->tools_json);
+  // Mapped to another key (--map tools=toolset): found under that key.
+  NormalizeOptions mapped;
+  mapped.key_map.push_back({"tools", "toolset"});
+  Normalizer remapped(mapped);
+  for (int round = 0; round < 2; ++round) {
+    NormalizeResult result = remapped.normalize(json_record("{" + messages + R"(,"toolset":)" + g + "}"));
+    REQUIRE(result.example);
+    CHECK(result.example->tools_json == g);
+  }
+}

@@ -19,6 +19,38 @@ using namespace schema_detail;
 
 namespace schema_detail {
 
+const std::string* ToolsMemo::find(std::string_view json, std::string_view key, std::string_view& raw) {
+  raw = {};
+  simdjson::ondemand::document document;
+  simdjson::ondemand::object object;
+  if (parser_.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(document) ||
+      document.get_object().get(object)) {
+    return nullptr;
+  }
+  std::string_view found;
+  size_t matches = 0;
+  for (auto field : object) {
+    std::string_view name;
+    if (field.unescaped_key().get(name)) return nullptr;
+    if (name != key) continue;
+    simdjson::ondemand::array array;
+    if (++matches > 1 || field.value().get_array().get(array) || array.raw_json().get(found)) return nullptr;
+  }
+  if (matches != 1) return nullptr;
+  for (const Entry& entry : entries_) {
+    if (entry.raw == found) return &entry.minified;
+  }
+  raw = found;
+  return nullptr;
+}
+
+void ToolsMemo::store(std::string_view raw, const std::string& minified) {
+  Entry& entry = entries_[next_];
+  next_ = (next_ + 1) % entries_.size();
+  entry.raw.assign(raw);
+  entry.minified = minified;
+}
+
 std::string_view MapContext::top_pointer(TopKey key) const {
   static const TopKeyNames defaults = [] {
     TopKeyNames names = default_top_key_names();
@@ -277,6 +309,7 @@ struct Normalizer::Impl {
   TopKeyNames top_pointers;  // "/" + each name, escaped: origins point into these strings
   TopFields top;
   MappedExample mapped;
+  ToolsMemo tools_memo;
 
   void normalize_into(const Record& record, NormalizeResult& result);
   void normalize_json(const Record& record, NormalizeResult& result, MappedExample& mapped, bool& mapped_ok);
@@ -314,6 +347,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
   // skipped as RFC 8259 allows; bom-or-crlf reports it.
   const size_t bom = std::string_view(text).substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   element root;
+  std::string_view parsed_json(data + bom, text.size() - bom);  // padded: see above
   simdjson::error_code error = parser.parse(data + bom, text.size() - bom, false).get(root);
   if (error == simdjson::NUMBER_ERROR) {
     // An integer beyond 64 bits or a float beyond double range is valid JSON (RFC 8259): clamp it
@@ -322,6 +356,7 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
     if (repair.clamped > 0 && repair.malformed_at == NumberRepair::kNone) {
       repair.repaired.reserve(repair.repaired.size() + simdjson::SIMDJSON_PADDING);
       padded.swap(repair.repaired);
+      parsed_json = padded;
       error = parser.parse(padded.data(), padded.size(), false).get(root);
     }
   }
@@ -353,6 +388,8 @@ void Normalizer::Impl::normalize_json(const Record& record, NormalizeResult& res
   }
   MapContext ctx{result.diagnostics, inner_parser, inner_buffer, {}, &top_pointers,
                  options.drop_placeholder_input, text, &tags};
+  ctx.tools_memo = &tools_memo;
+  ctx.parsed_json = parsed_json;
   map_shape(shape, top, ctx, mapped);
   mapped_ok = true;
   if (shape == DetectedShape::kOpenAiChat && options.key_map.empty()) {

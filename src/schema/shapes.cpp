@@ -60,7 +60,20 @@ void read_tool_fields(element tools, bool has_tools, element functions, bool has
                       Example& example) {
   if (has_tools && tools.type() != element_type::NULL_VALUE) {
     if (tools.type() == element_type::ARRAY) {
-      example.tools_json = minified_json(tools);
+      std::string_view raw;
+      const std::string* known = nullptr;
+      const std::string_view pointer = ctx.top_pointer(TopKey::kTools);
+      // Top level only, and only a key a pointer spells as written (no '~' escapes).
+      if (prefix.empty() && ctx.tools_memo != nullptr && !ctx.parsed_json.empty() &&
+          pointer.find('~') == std::string_view::npos) {
+        known = ctx.tools_memo->find(ctx.parsed_json, pointer.substr(1), raw);
+      }
+      if (known != nullptr) {
+        example.tools_json = *known;
+      } else {
+        example.tools_json = minified_json(tools);
+        if (!raw.empty()) ctx.tools_memo->store(raw, example.tools_json);
+      }
     } else {
       ctx.wrong_type(std::string(prefix) + "/tools", "an array", tools);
     }
