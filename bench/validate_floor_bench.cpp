@@ -58,12 +58,10 @@ bool known_role(std::string_view role) {
   return role == "system" || role == "user" || role == "assistant" || role == "tool";
 }
 
+// What a pass found, printed beside its time so that the stages can be seen to do their work.
 struct Counts {
-  uint64_t records = 0;
-  uint64_t structural_errors = 0;
-  uint64_t duplicates = 0;
-  uint64_t prefilter_hits = 0;
-  uint64_t response_findings = 0;
+  uint64_t records = 0, structural_errors = 0, duplicates = 0;
+  uint64_t prefilter_hits = 0, response_findings = 0;
 };
 
 // One line through the stages up to `stage`.
