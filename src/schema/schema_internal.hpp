@@ -128,8 +128,8 @@ struct MapContext {
   // Messages read as OpenAI messages holding only keys of kOpenAiMessageKeys (see
   // NormalizeResult::keys_known).
   uint32_t known_key_messages = 0;
-  // With both set, a top-level `tools` array is looked up in `tools_memo` by its bytes in
-  // `parsed_json` (the buffer the DOM parsed) before it is minified.
+  // With both set, a top-level `tools` array of a record up to 1 MiB is looked up in
+  // `tools_memo` by its bytes in `parsed_json` (the buffer the DOM parsed) before it is minified.
   ToolsMemo* tools_memo = nullptr;
   std::string_view parsed_json = {};
 

@@ -63,9 +63,11 @@ void read_tool_fields(element tools, bool has_tools, element functions, bool has
       std::string_view raw;
       const std::string* known = nullptr;
       const std::string_view pointer = ctx.top_pointer(TopKey::kTools);
-      // Top level only, and only a key a pointer spells as written (no '~' escapes).
+      // Top level only, only a key a pointer spells as written (no '~' escapes), and records of
+      // up to 1 MiB: the On-Demand parser keeps the capacity of the largest record it indexed.
+      constexpr size_t kMemoMaxRecordBytes = size_t{1} << 20;
       if (prefix.empty() && ctx.tools_memo != nullptr && !ctx.parsed_json.empty() &&
-          pointer.find('~') == std::string_view::npos) {
+          ctx.parsed_json.size() <= kMemoMaxRecordBytes && pointer.find('~') == std::string_view::npos) {
         known = ctx.tools_memo->find(ctx.parsed_json, pointer.substr(1), raw);
       }
       if (known != nullptr) {
