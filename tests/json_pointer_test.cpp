@@ -102,6 +102,12 @@ TEST_CASE("place_diagnostic adds the record's start on its first line only") {
   CHECK(missing.line == 7);
   CHECK(missing.column == 3);
 
+  // A field that is not there: its closest enclosing value that is (the object of "/b").
+  Diagnostic absent_field = make_diagnostic(RuleId::kMissingContent, "no content", "/b/content");
+  place_diagnostic(absent_field, "{\"a\":1,\n \"b\":{\"x\":2}}", source);
+  CHECK(absent_field.line == 8);
+  CHECK(absent_field.column == 6);
+
   Diagnostic preset = make_diagnostic(RuleId::kJsonSyntax, "bad", "");
   preset.line = 2;
   preset.column = 9;

@@ -32,8 +32,8 @@ std::optional<TextPosition> locate_json_pointer(std::string_view json, std::stri
 TextPosition position_of_offset(std::string_view text, size_t offset);
 
 // Fills d.line / d.column when d.line is 0 (positions set earlier, e.g. a parser's error column,
-// are kept): the value at d.pointer in `record_text`, or the record's start when the pointer is
-// empty or not found there. `source` is where the record text starts in its file; its column is
+// are kept): the value at d.pointer in `record_text`, else the closest enclosing value that is
+// there (a missing field points at its object), else the record's start. `source` is where the record text starts in its file; its column is
 // added on the record's first line only (JSON array elements can start mid-line).
 void place_diagnostic(Diagnostic& d, std::string_view record_text, const SourceLocation& source);
 

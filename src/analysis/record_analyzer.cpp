@@ -35,13 +35,6 @@ RuleConfig effective_rules(const AnalysisOptions& options) {
 // a whole line that has no better column (a framing error without one).
 bool placed(const Diagnostic& d) { return d.line != 0 && (d.column != 0 || d.pointer.empty()); }
 
-// Sets d's line and column from a position in the record's text (place_diagnostic's rule: the
-// record's own column counts on its first line only).
-void set_position(Diagnostic& d, const Record& record, const TextPosition& pos) {
-  d.line = record.source.line + pos.line_offset;
-  d.column = pos.line_offset == 0 ? record.source.column + pos.column - 1 : pos.column;
-}
-
 // Places a diagnostic of a CSV row: the pointer names a mapped column ("/prompt", "/response",
 // "/system"), found by walking the raw row's fields.
 void place_csv(Diagnostic& d, const Record& record) {
@@ -53,7 +46,9 @@ void place_csv(Diagnostic& d, const Record& record) {
   if (field >= 0) {
     if (auto found = csv_field_offset(record.text, static_cast<size_t>(field))) offset = *found;
   }
-  set_position(d, record, position_of_offset(record.text, offset));
+  const TextPosition pos = position_of_offset(record.text, offset);
+  d.line = record.source.line + pos.line_offset;
+  d.column = pos.line_offset == 0 ? record.source.column + pos.column - 1 : pos.column;
 }
 
 void place(Diagnostic& d, const Record& record) {
@@ -68,18 +63,7 @@ void place(Diagnostic& d, const Record& record) {
     place_csv(d, record);
     return;
   }
-  // A missing field ("/messages/0/content" of a message without content) is not in the text:
-  // point at the closest enclosing value that is, so the column still finds the message. The
-  // walk that finds a value also gives its position (a second walk to place it was 2.5% of
-  // validate on text with a warning in nearly every record).
-  TextPosition pos;  // the record's start when nothing on the path is in the text
-  for (std::string_view at = d.pointer; !at.empty(); at = at.substr(0, at.rfind('/'))) {
-    if (const auto found = locate_json_pointer(record.text, at)) {
-      pos = *found;
-      break;
-    }
-  }
-  set_position(d, record, pos);
+  place_diagnostic(d, record.text, record.source);  // or its closest enclosing value
 }
 
 void add_once(std::vector<RuleId>& rules, RuleId rule) {

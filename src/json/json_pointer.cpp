@@ -90,9 +90,16 @@ std::optional<TextPosition> locate_json_pointer(std::string_view json, std::stri
 
 void place_diagnostic(Diagnostic& d, std::string_view record_text, const SourceLocation& source) {
   if (d.line != 0) return;
-  TextPosition pos;  // the record's start
-  if (!d.pointer.empty()) {
-    if (auto found = locate_json_pointer(record_text, d.pointer)) pos = *found;
+  // A missing field ("/messages/0/content" of a message without content) is not in the text:
+  // the closest enclosing value that is, so the column still finds the message. The walk that
+  // finds a value also gives its position (finding it first and walking again to place it was
+  // 2.5% of validate on text with a warning in nearly every record).
+  TextPosition pos;  // the record's start when nothing on the path is in the text
+  for (std::string_view at = d.pointer; !at.empty(); at = at.substr(0, at.rfind('/'))) {
+    if (const auto found = locate_json_pointer(record_text, at)) {
+      pos = *found;
+      break;
+    }
   }
   d.line = source.line + pos.line_offset;
   d.column = pos.line_offset == 0 ? source.column + pos.column - 1 : pos.column;

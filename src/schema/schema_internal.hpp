@@ -91,7 +91,6 @@ struct MessageTags {
 // Reads the tags out of a key map (is_message_tag fields); other fields are ignored.
 MessageTags message_tags(const std::vector<KeyMapping>& key_map);
 
-// Per-record context every reader writes its findings into.
 // The minified top-level `tools` of this thread's recent records, by their bytes as written. A
 // dataset's records nearly always repeat one tool list (the public multi-turn tool-use set: 2
 // distinct lists on 2,912 records, 39% of its bytes), and minifying it from the DOM again for
@@ -115,6 +114,7 @@ class ToolsMemo {
   size_t next_ = 0;  // the entry the next store replaces
 };
 
+// Per-record context every reader writes its findings into.
 struct MapContext {
   std::vector<Diagnostic>& diagnostics;
   simdjson::dom::parser& inner_parser;  // parses JSON embedded in strings (ShareGPT function_call)
